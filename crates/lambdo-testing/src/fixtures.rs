@@ -1,0 +1,17 @@
+//! Real AWS event samples, as the services send them (ids and hosts anonymised).
+//!
+//! ```
+//! let event: serde_json::Value = serde_json::from_str(lambdo_testing::fixtures::APIGW_HTTP_V2).unwrap();
+//! assert_eq!(event["version"], "2.0");
+//! ```
+
+/// API Gateway REST API (payload 1.0), `GET /prod/todos/1` with a Cognito authorizer.
+pub const APIGW_REST_V1: &str = include_str!("../fixtures/http/apigw-rest-v1.json");
+/// API Gateway HTTP API (payload 2.0), `GET /todos/1` with a JWT authorizer and cookies.
+pub const APIGW_HTTP_V2: &str = include_str!("../fixtures/http/apigw-http-v2.json");
+/// ALB target group, single-value headers, `GET /todos/1`.
+pub const ALB: &str = include_str!("../fixtures/http/alb.json");
+/// ALB target group with multi-value headers enabled, `GET /todos/1`.
+pub const ALB_MULTI_VALUE: &str = include_str!("../fixtures/http/alb-multi-value.json");
+/// Lambda Function URL (payload 2.0), `GET /todos/1`.
+pub const FUNCTION_URL: &str = include_str!("../fixtures/http/function-url.json");

@@ -1,0 +1,263 @@
+//! A local Lambda Runtime API for driving real `bootstrap` processes.
+//!
+//! It speaks the Runtime API's invocation protocol (`next`, `response`, `error`,
+//! `init/error`) with Lambda's headers, so a function built for Lambda runs unchanged:
+//! start it with `AWS_LAMBDA_RUNTIME_API` set to [`RuntimeApi::address`].
+
+use std::{
+    collections::HashMap,
+    net::SocketAddr,
+    sync::{
+        atomic::{AtomicU64, Ordering},
+        Arc, Mutex,
+    },
+    time::{Duration, SystemTime, UNIX_EPOCH},
+};
+
+use axum::{
+    body::Bytes,
+    extract::{Path, State},
+    http::{HeaderMap, StatusCode},
+    response::{IntoResponse, Response},
+    routing::{get, post},
+    Router,
+};
+use lambdo::Diagnostic;
+use serde_json::Value;
+use tokio::sync::{mpsc, oneshot};
+
+/// What a function answered to one invocation.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Outcome {
+    /// `POST /runtime/invocation/{id}/response`: the response body, as JSON.
+    Response(Value),
+    /// `POST /runtime/invocation/{id}/error`: the reported `Diagnostic`.
+    Error(Diagnostic),
+}
+
+/// Why [`RuntimeApi::invoke`] got no outcome.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum InvokeError {
+    /// The function did not answer within the timeout.
+    #[error("the function did not answer within {0:?}")]
+    Timeout(Duration),
+    /// The Runtime API stopped before the function answered.
+    #[error("the runtime API stopped before the function answered")]
+    Stopped,
+}
+
+/// A Runtime API on a loopback port; stops when dropped.
+///
+/// ```no_run
+/// # async fn example() -> Result<(), Box<dyn std::error::Error>> {
+/// use lambdo_testing::{Outcome, RuntimeApi};
+///
+/// let api = RuntimeApi::start().await?;
+/// let mut bootstrap = std::process::Command::new("target/debug/todo-api")
+///     .envs(api.lambda_env("todo-api"))
+///     .spawn()?;
+/// let outcome = api.invoke(&serde_json::json!({"hello": "world"}), std::time::Duration::from_secs(5)).await?;
+/// assert!(matches!(outcome, Outcome::Response(_) | Outcome::Error(_)));
+/// bootstrap.kill()?;
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct RuntimeApi {
+    address: SocketAddr,
+    shared: Arc<Shared>,
+    shutdown: Option<oneshot::Sender<()>>,
+}
+
+#[derive(Debug)]
+struct Shared {
+    queue: mpsc::UnboundedSender<Pending>,
+    next: tokio::sync::Mutex<mpsc::UnboundedReceiver<Pending>>,
+    in_flight: Mutex<HashMap<String, oneshot::Sender<Outcome>>>,
+    init_error: Mutex<Option<Diagnostic>>,
+    sequence: AtomicU64,
+}
+
+#[derive(Debug)]
+struct Pending {
+    request_id: String,
+    event: Bytes,
+    deadline_ms: u128,
+    reply: oneshot::Sender<Outcome>,
+}
+
+const FUNCTION_ARN: &str = "arn:aws:lambda:eu-central-1:123456789012:function:";
+
+impl RuntimeApi {
+    /// Starts the API on a free loopback port.
+    pub async fn start() -> std::io::Result<RuntimeApi> {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let address = listener.local_addr()?;
+        let (queue, next) = mpsc::unbounded_channel();
+        let shared = Arc::new(Shared {
+            queue,
+            next: tokio::sync::Mutex::new(next),
+            in_flight: Mutex::new(HashMap::new()),
+            init_error: Mutex::new(None),
+            sequence: AtomicU64::new(1),
+        });
+        let router = Router::new()
+            .route("/2018-06-01/runtime/invocation/next", get(next_invocation))
+            .route(
+                "/2018-06-01/runtime/invocation/{id}/response",
+                post(post_response),
+            )
+            .route("/2018-06-01/runtime/invocation/{id}/error", post(post_error))
+            .route("/2018-06-01/runtime/init/error", post(post_init_error))
+            .with_state(Arc::clone(&shared));
+        let (shutdown, stopped) = oneshot::channel::<()>();
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, router)
+                .with_graceful_shutdown(async move {
+                    let _ = stopped.await;
+                })
+                .await;
+        });
+        Ok(RuntimeApi {
+            address,
+            shared,
+            shutdown: Some(shutdown),
+        })
+    }
+
+    /// `host:port`, the value of `AWS_LAMBDA_RUNTIME_API`.
+    pub fn address(&self) -> String {
+        self.address.to_string()
+    }
+
+    /// The environment Lambda gives a function process, pointing at this API.
+    pub fn lambda_env(&self, function_name: &str) -> Vec<(String, String)> {
+        [
+            ("AWS_LAMBDA_RUNTIME_API", self.address()),
+            ("AWS_LAMBDA_FUNCTION_NAME", function_name.to_owned()),
+            ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128".to_owned()),
+            ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST".to_owned()),
+            (
+                "AWS_LAMBDA_LOG_GROUP_NAME",
+                format!("/aws/lambda/{function_name}"),
+            ),
+            (
+                "AWS_LAMBDA_LOG_STREAM_NAME",
+                "2026/11/28/[$LATEST]0123456789abcdef".to_owned(),
+            ),
+            ("AWS_REGION", "eu-central-1".to_owned()),
+            ("AWS_DEFAULT_REGION", "eu-central-1".to_owned()),
+            ("_HANDLER", "bootstrap".to_owned()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect()
+    }
+
+    /// Queues `event` for the function's next poll and waits for its answer.
+    pub async fn invoke(&self, event: &Value, timeout: Duration) -> Result<Outcome, InvokeError> {
+        let sequence = self.shared.sequence.fetch_add(1, Ordering::Relaxed);
+        let (reply, outcome) = oneshot::channel();
+        let deadline_ms = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default() + timeout;
+        let pending = Pending {
+            request_id: format!("00000000-0000-4000-8000-{sequence:012x}"),
+            event: Bytes::from(serde_json::to_vec(event).expect("events serialize")),
+            deadline_ms: deadline_ms.as_millis(),
+            reply,
+        };
+        self.shared
+            .queue
+            .send(pending)
+            .map_err(|_| InvokeError::Stopped)?;
+        match tokio::time::timeout(timeout, outcome).await {
+            Ok(Ok(outcome)) => Ok(outcome),
+            Ok(Err(_)) => Err(InvokeError::Stopped),
+            Err(_) => Err(InvokeError::Timeout(timeout)),
+        }
+    }
+
+    /// The error the function reported from its initialisation, if any.
+    pub fn init_error(&self) -> Option<Diagnostic> {
+        self.shared.init_error.lock().expect("lock").clone()
+    }
+}
+
+impl Drop for RuntimeApi {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+    }
+}
+
+async fn next_invocation(State(shared): State<Arc<Shared>>) -> Response {
+    let pending = shared.next.lock().await.recv().await;
+    let Some(pending) = pending else {
+        return StatusCode::GONE.into_response();
+    };
+    let mut headers = HeaderMap::new();
+    let header = |text: &str| text.parse().expect("valid header value");
+    headers.insert("lambda-runtime-aws-request-id", header(&pending.request_id));
+    headers.insert(
+        "lambda-runtime-deadline-ms",
+        header(&pending.deadline_ms.to_string()),
+    );
+    headers.insert(
+        "lambda-runtime-invoked-function-arn",
+        header(&format!("{FUNCTION_ARN}test")),
+    );
+    headers.insert(
+        "lambda-runtime-trace-id",
+        header("Root=1-67a1b2c3-4d5e6f708192a3b4c5d6e7f8;Parent=53995c3f42cd8ad8;Sampled=1"),
+    );
+    headers.insert("content-type", header("application/json"));
+    shared
+        .in_flight
+        .lock()
+        .expect("lock")
+        .insert(pending.request_id.clone(), pending.reply);
+    (headers, pending.event).into_response()
+}
+
+async fn post_response(State(shared): State<Arc<Shared>>, Path(id): Path<String>, body: Bytes) -> StatusCode {
+    let value = serde_json::from_slice(&body)
+        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&body).into()));
+    complete(&shared, &id, Outcome::Response(value))
+}
+
+async fn post_error(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> StatusCode {
+    let diagnostic = parse_diagnostic(&headers, &body);
+    complete(&shared, &id, Outcome::Error(diagnostic))
+}
+
+async fn post_init_error(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> StatusCode {
+    *shared.init_error.lock().expect("lock") = Some(parse_diagnostic(&headers, &body));
+    StatusCode::ACCEPTED
+}
+
+fn complete(shared: &Shared, id: &str, outcome: Outcome) -> StatusCode {
+    match shared.in_flight.lock().expect("lock").remove(id) {
+        Some(reply) => {
+            let _ = reply.send(outcome);
+            StatusCode::ACCEPTED
+        }
+        None => StatusCode::BAD_REQUEST,
+    }
+}
+
+fn parse_diagnostic(headers: &HeaderMap, body: &[u8]) -> Diagnostic {
+    serde_json::from_slice(body).unwrap_or_else(|_| Diagnostic {
+        error_type: headers
+            .get("lambda-runtime-function-error-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("Unknown")
+            .to_owned(),
+        error_message: String::from_utf8_lossy(body).into_owned(),
+    })
+}

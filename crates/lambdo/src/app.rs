@@ -1,0 +1,156 @@
+//! `App`: the builder that registers a function's sources.
+
+use axum::Router;
+
+use crate::{
+    function::{Dispatcher, Function},
+    http::{HttpSource, DEFAULT_BODY_LIMIT},
+    source::InvokeSource,
+    Handler, IntoInvokeResponse, InvokePayload,
+};
+
+/// A Lambda function: its state and the event sources it handles.
+///
+/// One binary may serve several sources; the event's source is detected from its shape
+/// and dispatched to the matching registration. `S` is the state built once at cold
+/// start and handed to every handler through [`State`](crate::State).
+///
+/// ```no_run
+/// use axum::{routing::get, Router};
+/// use lambdo::{App, Json};
+///
+/// #[derive(Clone)]
+/// struct AppState { greeting: String }
+///
+/// #[derive(serde::Deserialize)]
+/// struct Ping { name: String }
+///
+/// async fn hello() -> &'static str { "hello" }
+///
+/// async fn ping(Json(ping): Json<Ping>) -> Result<String, lambdo::BoxError> {
+///     Ok(format!("pong, {}", ping.name))
+/// }
+///
+/// #[tokio::main]
+/// async fn main() -> Result<(), lambdo::BoxError> {
+///     let state = AppState { greeting: "hi".into() };
+///     App::new(state)
+///         .http(Router::new().route("/hello", get(hello)))
+///         .invoke(ping)
+///         .run()
+///         .await
+/// }
+/// ```
+#[must_use = "an App does nothing until `.run()` is awaited"]
+pub struct App<S = ()> {
+    state: S,
+    router: Option<Router>,
+    invoke: Option<InvokeSource<S>>,
+    body_limit: usize,
+}
+
+impl<S> App<S>
+where
+    S: Clone + Send + Sync + 'static,
+{
+    /// An app with `state`, shared by every handler.
+    ///
+    /// ```
+    /// let app = lambdo::App::new(());
+    /// # let _ = app;
+    /// ```
+    pub fn new(state: S) -> Self {
+        App {
+            state,
+            router: None,
+            invoke: None,
+            body_limit: DEFAULT_BODY_LIMIT,
+        }
+    }
+
+    /// Serves `router` for API Gateway (REST and HTTP APIs), ALB and Function URL events,
+    /// and on a local address in local mode. The router's state is the app's state.
+    ///
+    /// Registering a second router replaces the first: merge routers with
+    /// [`Router::merge`] instead.
+    ///
+    /// ```
+    /// use axum::{extract::State, routing::get, Router};
+    ///
+    /// #[derive(Clone)]
+    /// struct Greeting(&'static str);
+    ///
+    /// async fn greet(State(Greeting(text)): State<Greeting>) -> &'static str { text }
+    ///
+    /// let app = lambdo::App::new(Greeting("hi")).http(Router::new().route("/", get(greet)));
+    /// # let _ = app;
+    /// ```
+    pub fn http(mut self, router: Router<S>) -> Self {
+        self.router = Some(router.with_state(self.state.clone()));
+        self
+    }
+
+    /// Handles direct invocations (the `Invoke` API, Step Functions, SDK calls): any event
+    /// that no other registered source claims is decoded into the handler's [`Json<T>`]
+    /// argument, and the handler's `Ok` value is the JSON response.
+    ///
+    /// ```
+    /// use lambdo::Json;
+    ///
+    /// #[derive(serde::Deserialize)]
+    /// struct Add { a: i64, b: i64 }
+    ///
+    /// async fn add(Json(add): Json<Add>) -> Result<i64, lambdo::BoxError> {
+    ///     Ok(add.a + add.b)
+    /// }
+    ///
+    /// let app = lambdo::App::new(()).invoke(add);
+    /// # let _ = app;
+    /// ```
+    ///
+    /// [`Json<T>`]: crate::Json
+    pub fn invoke<H, Args>(mut self, handler: H) -> Self
+    where
+        H: Handler<Args, S, InvokePayload>,
+        H::Output: IntoInvokeResponse,
+        Args: 'static,
+    {
+        self.invoke = Some(InvokeSource::new(handler));
+        self
+    }
+
+    /// Caps HTTP request bodies at `bytes`; a larger body is a 413 problem response.
+    /// Defaults to 6 MiB, Lambda's own request payload limit.
+    ///
+    /// ```
+    /// let app = lambdo::App::new(()).body_limit(64 * 1024);
+    /// # let _ = app;
+    /// ```
+    pub fn body_limit(mut self, bytes: usize) -> Self {
+        self.body_limit = bytes;
+        self
+    }
+
+    /// Finishes the app into a [`Function`] that takes events: what [`App::run`] serves,
+    /// and what tests and benchmarks call in-process.
+    ///
+    /// ```
+    /// let function = lambdo::App::new(()).into_function();
+    /// # let _ = function;
+    /// ```
+    pub fn into_function(self) -> Function {
+        let http = self.router.map(|router| HttpSource::new(router, self.body_limit));
+        Function::new(Dispatcher {
+            state: self.state,
+            http,
+            invoke: self.invoke,
+        })
+    }
+
+    /// Runs the function: against the Lambda Runtime API when `AWS_LAMBDA_RUNTIME_API` is
+    /// set (in Lambda, or under an emulator), otherwise as a local server (see
+    /// [`crate::run`] for the local mode's address and endpoints).
+    pub async fn run(self) -> Result<(), crate::BoxError> {
+        crate::runtime::run(self.into_function()).await
+    }
+}

@@ -1,0 +1,99 @@
+//! Extractors: what a handler's arguments are built from.
+//!
+//! Two traits, split by what they consume (the same split axum makes):
+//! - [`FromContext`] builds a value from the invocation's context and the app state
+//!   ([`State`], the Lambda [`Context`]); any number, in any order.
+//! - [`FromPayload`] consumes the event payload ([`Json`]); only the last argument may,
+//!   and the handler trait enforces it.
+
+mod json;
+mod state;
+
+pub use json::{Json, JsonRejection};
+pub use state::State;
+
+use bytes::Bytes;
+
+use crate::{Context, Error};
+
+/// A handler argument built from the invocation context and the app state.
+///
+/// ```
+/// use lambdo::{Context, Error, FromContext};
+///
+/// /// The caller's request id, as a handler argument.
+/// struct RequestId(String);
+///
+/// impl<S> FromContext<S> for RequestId {
+///     fn from_context(context: &Context, _state: &S) -> Result<Self, Error> {
+///         Ok(RequestId(context.request_id.clone()))
+///     }
+/// }
+/// ```
+pub trait FromContext<S>: Sized {
+    /// Builds the value, or rejects the invocation.
+    fn from_context(context: &Context, state: &S) -> Result<Self, Error>;
+}
+
+/// A handler argument that consumes the event payload `P`; only the last argument.
+///
+/// `M` tells the two kinds of last argument apart: anything that is [`FromContext`] is
+/// also a valid last argument (`private::ViaContext`), and payload extractors use the
+/// default marker.
+///
+/// ```
+/// use lambdo::{Context, Error, FromPayload, InvokePayload};
+///
+/// /// The raw event text, for handlers that parse it themselves.
+/// struct RawEvent(String);
+///
+/// impl<S> FromPayload<S, InvokePayload> for RawEvent {
+///     fn from_payload(payload: InvokePayload, _: &Context, _: &S) -> Result<Self, Error> {
+///         Ok(RawEvent(String::from_utf8_lossy(payload.as_bytes()).into_owned()))
+///     }
+/// }
+/// ```
+pub trait FromPayload<S, P, M = private::ViaPayload>: Sized {
+    /// Builds the value from the payload, or rejects the invocation.
+    fn from_payload(payload: P, context: &Context, state: &S) -> Result<Self, Error>;
+}
+
+impl<S, P, T> FromPayload<S, P, private::ViaContext> for T
+where
+    T: FromContext<S>,
+{
+    fn from_payload(_payload: P, context: &Context, state: &S) -> Result<Self, Error> {
+        T::from_context(context, state)
+    }
+}
+
+impl<S> FromContext<S> for Context {
+    fn from_context(context: &Context, _state: &S) -> Result<Self, Error> {
+        Ok(context.clone())
+    }
+}
+
+/// The raw bytes of a direct invocation's event, handed to the last handler argument.
+#[derive(Debug, Clone)]
+pub struct InvokePayload(pub(crate) Bytes);
+
+impl InvokePayload {
+    /// The event's JSON text as bytes.
+    ///
+    /// ```
+    /// # use lambdo::InvokePayload;
+    /// fn size(payload: &InvokePayload) -> usize { payload.as_bytes().len() }
+    /// ```
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+pub(crate) mod private {
+    /// Marker: the last argument consumes the payload.
+    #[derive(Debug)]
+    pub enum ViaPayload {}
+    /// Marker: the last argument is a context extractor and ignores the payload.
+    #[derive(Debug)]
+    pub enum ViaContext {}
+}

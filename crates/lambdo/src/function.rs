@@ -1,0 +1,135 @@
+//! `Function`: a finished app that takes raw events and answers them.
+
+use std::{any::Any, panic::AssertUnwindSafe, sync::Arc};
+
+use axum::Router;
+use bytes::Bytes;
+use futures_util::FutureExt;
+use serde_json::value::RawValue;
+
+use crate::{handler::BoxFuture, http::HttpSource, source::EventShape, source::InvokeSource, Context, Error};
+
+/// A finished [`App`](crate::App): raw events in, the JSON response (or an [`Error`])
+/// out. This is what runs under Lambda and in local mode, and what tests call directly.
+///
+/// ```
+/// use lambdo::{App, Context, Json};
+///
+/// async fn double(Json(n): Json<i64>) -> Result<i64, lambdo::BoxError> { Ok(n * 2) }
+///
+/// # tokio_test(async {
+/// let function = App::new(()).invoke(double).into_function();
+/// let response = function.call("21".into(), Context::default()).await.unwrap();
+/// assert_eq!(response.get(), "42");
+/// # });
+/// # fn tokio_test(f: impl std::future::Future<Output = ()>) {
+/// #     tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(f)
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct Function {
+    dispatch: Arc<dyn Dispatch>,
+}
+
+impl std::fmt::Debug for Function {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Function")
+            .field("sources", &self.dispatch.sources())
+            .finish()
+    }
+}
+
+impl Function {
+    pub(crate) fn new<S: Send + Sync + 'static>(dispatcher: Dispatcher<S>) -> Self {
+        Function {
+            dispatch: Arc::new(dispatcher),
+        }
+    }
+
+    /// Handles one event, as Lambda would deliver it. A panic anywhere in the handler
+    /// fails this invocation with `Lambdo.HandlerPanic`; the process carries on.
+    pub async fn call(&self, event: Bytes, context: Context) -> Result<Box<RawValue>, Error> {
+        let call = Arc::clone(&self.dispatch).call(event, context);
+        match AssertUnwindSafe(call).catch_unwind().await {
+            Ok(result) => result,
+            Err(panic) => {
+                let message = panic_message(panic.as_ref());
+                tracing::error!(panic = %message, "the handler panicked");
+                Err(Error::Panic(message))
+            }
+        }
+    }
+
+    /// The HTTP router with lambdo's layers, if the app serves HTTP.
+    pub fn router(&self) -> Option<Router> {
+        self.dispatch.router()
+    }
+
+    /// The names of the sources this function handles (`http`, `invoke`…).
+    ///
+    /// ```
+    /// let function = lambdo::App::new(()).into_function();
+    /// assert!(function.sources().is_empty());
+    /// ```
+    pub fn sources(&self) -> Vec<&'static str> {
+        self.dispatch.sources()
+    }
+}
+
+/// The registered sources with the app state, before type erasure.
+pub(crate) struct Dispatcher<S> {
+    pub(crate) state: S,
+    pub(crate) http: Option<HttpSource>,
+    pub(crate) invoke: Option<InvokeSource<S>>,
+}
+
+trait Dispatch: Send + Sync {
+    fn call(self: Arc<Self>, event: Bytes, context: Context) -> BoxFuture<Result<Box<RawValue>, Error>>;
+    fn router(&self) -> Option<Router>;
+    fn sources(&self) -> Vec<&'static str>;
+}
+
+impl<S: Send + Sync + 'static> Dispatch for Dispatcher<S> {
+    fn call(self: Arc<Self>, event: Bytes, context: Context) -> BoxFuture<Result<Box<RawValue>, Error>> {
+        Box::pin(async move {
+            // An invoke-only function takes every event: no need to look at its shape.
+            if self.http.is_none() {
+                if let Some(invoke) = &self.invoke {
+                    return invoke.call(event, &context, &self.state).await;
+                }
+            }
+            let shape = EventShape::probe(&event)?;
+            match (&shape, &self.http, &self.invoke) {
+                (EventShape::Http(payload), Some(http), _) => http.handle(*payload, &event, &context).await,
+                (_, _, Some(invoke)) => invoke.call(event, &context, &self.state).await,
+                _ => Err(Error::unsupported_event(shape.describe(), self.sources())),
+            }
+        })
+    }
+
+    fn router(&self) -> Option<Router> {
+        self.http.as_ref().map(HttpSource::router)
+    }
+
+    fn sources(&self) -> Vec<&'static str> {
+        let mut sources = Vec::new();
+        if self.http.is_some() {
+            sources.push("http");
+        }
+        if self.invoke.is_some() {
+            sources.push("invoke");
+        }
+        sources
+    }
+}
+
+/// The text of a panic payload (`panic!("…")` carries a `&str` or a `String`).
+pub(crate) fn panic_message(panic: &(dyn Any + Send)) -> String {
+    if let Some(text) = panic.downcast_ref::<&str>() {
+        (*text).to_owned()
+    } else if let Some(text) = panic.downcast_ref::<String>() {
+        text.clone()
+    } else {
+        "a panic with a non-string payload".to_owned()
+    }
+}

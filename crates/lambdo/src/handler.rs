@@ -1,0 +1,109 @@
+//! The handler trait: `async fn`s of extractors, for any source.
+
+use std::{future::Future, pin::Pin};
+
+use crate::{Context, Error, FromContext, FromPayload};
+
+/// A boxed, sendable future, as handlers return them.
+pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
+
+/// An `async fn` that lambdo can call with the payload `P` of some event source.
+///
+/// Implemented for every `async fn` (or closure returning a future) of up to 12
+/// arguments where every argument but the last is [`FromContext`] and the last is
+/// [`FromPayload`] for the source's payload. `Args` is an inference marker; users never
+/// name it. What the function returns is the source's business: a direct invocation
+/// wants `Result<R: Serialize, E>`, a batch record handler `Result<(), E>`.
+///
+/// ```
+/// use lambdo::{Context, Json, State};
+///
+/// #[derive(Clone)]
+/// struct AppState;
+///
+/// #[derive(serde::Deserialize)]
+/// struct Resize { width: u32 }
+///
+/// async fn resize(
+///     State(_state): State<AppState>,
+///     context: Context,
+///     Json(job): Json<Resize>,
+/// ) -> Result<u32, lambdo::BoxError> {
+///     tracing::info!(request_id = %context.request_id, "resizing");
+///     Ok(job.width / 2)
+/// }
+///
+/// let app = lambdo::App::new(AppState).invoke(resize);
+/// # let _ = app;
+/// ```
+pub trait Handler<Args, S, P>: Clone + Send + Sync + 'static {
+    /// What the function returns.
+    type Output: Send + 'static;
+
+    /// Extracts the arguments and starts the call; rejections fail before the call.
+    fn call(&self, payload: P, context: &Context, state: &S) -> BoxFuture<Result<Self::Output, Error>>;
+}
+
+impl<F, Fut, S, P> Handler<((),), S, P> for F
+where
+    F: Fn() -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future + Send + 'static,
+    Fut::Output: Send + 'static,
+{
+    type Output = Fut::Output;
+
+    fn call(&self, _payload: P, _context: &Context, _state: &S) -> BoxFuture<Result<Self::Output, Error>> {
+        let future = self();
+        Box::pin(async move { Ok(future.await) })
+    }
+}
+
+macro_rules! impl_handler {
+    ([$($ty:ident),*], $last:ident) => {
+        #[allow(non_snake_case, unused_variables)]
+        impl<F, Fut, S, P, M, $($ty,)* $last> Handler<(M, $($ty,)* $last,), S, P> for F
+        where
+            F: Fn($($ty,)* $last) -> Fut + Clone + Send + Sync + 'static,
+            Fut: Future + Send + 'static,
+            Fut::Output: Send + 'static,
+            $( $ty: FromContext<S> + Send + 'static, )*
+            $last: FromPayload<S, P, M> + Send + 'static,
+        {
+            type Output = Fut::Output;
+
+            fn call(&self, payload: P, context: &Context, state: &S) -> BoxFuture<Result<Self::Output, Error>> {
+                $(
+                    let $ty = match $ty::from_context(context, state) {
+                        Ok(value) => value,
+                        Err(rejection) => return Box::pin(std::future::ready(Err(rejection))),
+                    };
+                )*
+                let $last = match $last::from_payload(payload, context, state) {
+                    Ok(value) => value,
+                    Err(rejection) => return Box::pin(std::future::ready(Err(rejection))),
+                };
+                let future = self($($ty,)* $last);
+                Box::pin(async move { Ok(future.await) })
+            }
+        }
+    };
+}
+
+macro_rules! all_the_tuples {
+    ($name:ident) => {
+        $name!([], T1);
+        $name!([T1], T2);
+        $name!([T1, T2], T3);
+        $name!([T1, T2, T3], T4);
+        $name!([T1, T2, T3, T4], T5);
+        $name!([T1, T2, T3, T4, T5], T6);
+        $name!([T1, T2, T3, T4, T5, T6], T7);
+        $name!([T1, T2, T3, T4, T5, T6, T7], T8);
+        $name!([T1, T2, T3, T4, T5, T6, T7, T8], T9);
+        $name!([T1, T2, T3, T4, T5, T6, T7, T8, T9], T10);
+        $name!([T1, T2, T3, T4, T5, T6, T7, T8, T9, T10], T11);
+        $name!([T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11], T12);
+    };
+}
+
+all_the_tuples!(impl_handler);

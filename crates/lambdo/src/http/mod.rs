@@ -1,0 +1,75 @@
+//! HTTP: axum routers served for API Gateway (REST v1, HTTP API v2), ALB and Function
+//! URL events, and locally.
+//!
+//! Routes are written once, without the stage: `/todos/{id}` matches
+//! `/prod/todos/1` on a REST API's `prod` stage, `/todos/1` on an HTTP API's `$default`
+//! stage, and the same path from an ALB or a Function URL. Every error response is an
+//! RFC 9457 [`Problem`].
+
+mod bare_errors;
+mod event;
+mod extract;
+mod problem;
+mod response;
+
+use std::any::Any;
+
+use axum::{
+    extract::DefaultBodyLimit,
+    response::{IntoResponse, Response},
+    Router,
+};
+use serde_json::value::RawValue;
+use tower::ServiceExt;
+use tower_http::catch_panic::CatchPanicLayer;
+
+pub(crate) use event::HttpPayload;
+pub use extract::{Claims, LambdaContext, RequestContext};
+pub use problem::{Problem, PROBLEM_JSON};
+
+use crate::{Context, Error};
+
+/// Lambda's limit on a synchronous request payload, the default HTTP body limit.
+pub(crate) const DEFAULT_BODY_LIMIT: usize = 6 * 1024 * 1024;
+
+/// The app's router with lambdo's layers, ready for Lambda events or local serving.
+#[derive(Clone)]
+pub(crate) struct HttpSource {
+    router: Router,
+}
+
+impl HttpSource {
+    pub(crate) fn new(router: Router, body_limit: usize) -> Self {
+        let router = router
+            .layer(DefaultBodyLimit::max(body_limit))
+            .layer(CatchPanicLayer::custom(panic_into_problem))
+            .layer(axum::middleware::map_response(bare_errors::into_problem));
+        HttpSource { router }
+    }
+
+    /// The router with lambdo's layers, for local serving.
+    pub(crate) fn router(&self) -> Router {
+        self.router.clone()
+    }
+
+    /// Handles one HTTP event: parse once, route, and write the caller's response.
+    pub(crate) async fn handle(
+        &self,
+        payload: HttpPayload,
+        event: &[u8],
+        context: &Context,
+    ) -> Result<Box<RawValue>, Error> {
+        let (mut request, format) = event::into_request(payload, event)?;
+        request.extensions_mut().insert(context.clone());
+        let response = match self.router.clone().oneshot(request).await {
+            Ok(response) => response,
+            Err(infallible) => match infallible {},
+        };
+        response::into_lambda_response(response, format).await
+    }
+}
+
+fn panic_into_problem(panic: Box<dyn Any + Send + 'static>) -> Response {
+    tracing::error!(panic = %crate::function::panic_message(panic.as_ref()), "an HTTP handler panicked");
+    Problem::new(http::StatusCode::INTERNAL_SERVER_ERROR).into_response()
+}

@@ -1,0 +1,233 @@
+//! `http::Response` into the JSON each HTTP caller expects back.
+
+use std::borrow::Cow;
+
+use axum::{body::Body, response::IntoResponse, response::Response};
+use base64::Engine;
+use http::{header, HeaderMap};
+use http_body_util::BodyExt;
+use serde::{ser::SerializeMap, Serialize, Serializer};
+use serde_json::value::RawValue;
+
+use super::{event::ResponseFormat, Problem};
+use crate::Error;
+
+/// Lambda's limit on a synchronous invocation's response payload.
+pub(crate) const RESPONSE_LIMIT: usize = 6 * 1024 * 1024;
+
+/// Serializes `response` for the caller; a response over Lambda's limit becomes a 500
+/// problem and a log line, not an opaque Lambda failure.
+pub(crate) async fn into_lambda_response(
+    response: Response,
+    format: ResponseFormat,
+) -> Result<Box<RawValue>, Error> {
+    let json = write(response, format).await?;
+    if json.len() <= RESPONSE_LIMIT {
+        return RawValue::from_string(json).map_err(Error::Encode);
+    }
+    tracing::error!(
+        size = json.len(),
+        limit = RESPONSE_LIMIT,
+        "the HTTP response is over Lambda's response size limit; answering 500 instead"
+    );
+    let problem = Problem::new(http::StatusCode::INTERNAL_SERVER_ERROR).into_response();
+    RawValue::from_string(write(problem, format).await?).map_err(Error::Encode)
+}
+
+async fn write(response: Response, format: ResponseFormat) -> Result<String, Error> {
+    let (parts, body) = response.into_parts();
+    let bytes = collect(body).await?;
+    let (body, is_base64_encoded) = encode_body(&parts.headers, &bytes);
+    let headers = &parts.headers;
+    let status_code = parts.status.as_u16();
+    let lambda_response = match format {
+        ResponseFormat::RestV1 => LambdaHttpResponse {
+            status_code,
+            status_description: None,
+            headers: None,
+            multi_value_headers: Some(MultiValueHeaders(headers)),
+            cookies: None,
+            body,
+            is_base64_encoded,
+        },
+        ResponseFormat::HttpV2 => LambdaHttpResponse {
+            status_code,
+            status_description: None,
+            headers: Some(JoinedHeaders {
+                headers,
+                skip_set_cookie: true,
+            }),
+            multi_value_headers: None,
+            cookies: Some(
+                headers
+                    .get_all(header::SET_COOKIE)
+                    .iter()
+                    .map(|value| String::from_utf8_lossy(value.as_bytes()))
+                    .collect(),
+            ),
+            body,
+            is_base64_encoded,
+        },
+        ResponseFormat::Alb { multi_value } => LambdaHttpResponse {
+            status_code,
+            status_description: Some(format!(
+                "{} {}",
+                status_code,
+                parts.status.canonical_reason().unwrap_or_default()
+            )),
+            headers: (!multi_value).then_some(JoinedHeaders {
+                headers,
+                skip_set_cookie: false,
+            }),
+            multi_value_headers: multi_value.then_some(MultiValueHeaders(headers)),
+            cookies: None,
+            body,
+            is_base64_encoded,
+        },
+    };
+    serde_json::to_string(&lambda_response).map_err(Error::Encode)
+}
+
+async fn collect(body: Body) -> Result<bytes::Bytes, Error> {
+    body.collect()
+        .await
+        .map(|collected| collected.to_bytes())
+        .map_err(|err| Error::Handler(format!("reading the response body failed: {err}").into()))
+}
+
+/// Text bodies go as they are; anything else (images, archives, compressed) as base64.
+fn encode_body<'a>(headers: &HeaderMap, bytes: &'a [u8]) -> (Cow<'a, str>, bool) {
+    if headers.contains_key(header::CONTENT_ENCODING) || !is_text(headers) {
+        return (
+            base64::engine::general_purpose::STANDARD.encode(bytes).into(),
+            !bytes.is_empty(),
+        );
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(text) => (Cow::Borrowed(text), false),
+        Err(_) => (
+            base64::engine::general_purpose::STANDARD.encode(bytes).into(),
+            true,
+        ),
+    }
+}
+
+fn is_text(headers: &HeaderMap) -> bool {
+    let Some(content_type) = headers.get(header::CONTENT_TYPE) else {
+        // No content type: empty bodies and plain strings; UTF-8 is checked by the caller.
+        return true;
+    };
+    let content_type = content_type.to_str().unwrap_or_default().to_ascii_lowercase();
+    let essence = content_type.split(';').next().unwrap_or_default().trim();
+    essence.starts_with("text/")
+        || matches!(
+            essence,
+            "application/json"
+                | "application/javascript"
+                | "application/xml"
+                | "application/x-www-form-urlencoded"
+                | "application/graphql"
+                | "image/svg+xml"
+        )
+        || essence.ends_with("+json")
+        || essence.ends_with("+xml")
+        || essence.ends_with("+yaml")
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LambdaHttpResponse<'a> {
+    status_code: u16,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status_description: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    headers: Option<JoinedHeaders<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    multi_value_headers: Option<MultiValueHeaders<'a>>,
+    #[serde(skip_serializing_if = "no_cookies")]
+    cookies: Option<Vec<Cow<'a, str>>>,
+    body: Cow<'a, str>,
+    is_base64_encoded: bool,
+}
+
+fn no_cookies(cookies: &Option<Vec<Cow<'_, str>>>) -> bool {
+    cookies.as_ref().is_none_or(Vec::is_empty)
+}
+
+/// `{"name": "v1, v2"}`: HTTP API and single-value ALB headers.
+struct JoinedHeaders<'a> {
+    headers: &'a HeaderMap,
+    skip_set_cookie: bool,
+}
+
+impl Serialize for JoinedHeaders<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        for name in self.headers.keys() {
+            if self.skip_set_cookie && name == header::SET_COOKIE {
+                continue;
+            }
+            let mut values = self.headers.get_all(name).iter();
+            let first = values.next().map(|v| String::from_utf8_lossy(v.as_bytes()));
+            let joined = values.fold(first.unwrap_or_default(), |mut acc, value| {
+                let acc_mut = acc.to_mut();
+                acc_mut.push_str(", ");
+                acc_mut.push_str(&String::from_utf8_lossy(value.as_bytes()));
+                acc
+            });
+            map.serialize_entry(name.as_str(), &joined)?;
+        }
+        map.end()
+    }
+}
+
+/// `{"name": ["v1", "v2"]}`: REST APIs and multi-value ALB headers.
+struct MultiValueHeaders<'a>(&'a HeaderMap);
+
+impl Serialize for MultiValueHeaders<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.0.keys_len()))?;
+        for name in self.0.keys() {
+            let values: Vec<Cow<'_, str>> = self
+                .0
+                .get_all(name)
+                .iter()
+                .map(|value| String::from_utf8_lossy(value.as_bytes()))
+                .collect();
+            map.serialize_entry(name.as_str(), &values)?;
+        }
+        map.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http::HeaderValue;
+
+    #[test]
+    fn binary_and_text_bodies() {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("image/png"));
+        assert_eq!(encode_body(&headers, &[0x89, b'P']), (Cow::from("iVA="), true));
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        assert_eq!(encode_body(&headers, b"{}"), (Cow::from("{}"), false));
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+        headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+        assert!(encode_body(&headers, b"\x1f\x8b").1);
+    }
+
+    #[tokio::test]
+    async fn oversized_responses_become_500_problems() {
+        let response = vec![b'a'; RESPONSE_LIMIT + 1].into_response();
+        let raw = into_lambda_response(response, ResponseFormat::HttpV2)
+            .await
+            .unwrap();
+        let value: serde_json::Value = serde_json::from_str(raw.get()).unwrap();
+        assert_eq!(value["statusCode"], 500);
+        assert_eq!(value["headers"]["content-type"], "application/problem+json");
+    }
+}

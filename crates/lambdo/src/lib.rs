@@ -1,0 +1,65 @@
+//! # lambdo
+//!
+//! Typed handlers for AWS Lambda. Write `async fn`s over your own `serde` types; lambdo
+//! decodes each event into them (naming the JSON path when it cannot), builds the
+//! response each caller expects, maps every failure to a stable `errorType`, and runs the
+//! same binary in Lambda or as a local server.
+//!
+//! ```no_run
+//! use axum::{extract::Path, routing::get, Router};
+//! use lambdo::{http::Problem, App, Json};
+//!
+//! #[derive(serde::Serialize)]
+//! struct Todo { id: u32, title: String }
+//!
+//! async fn get_todo(Path(id): Path<u32>) -> Result<Json<Todo>, Problem> {
+//!     if id == 1 {
+//!         Ok(Json(Todo { id, title: "write the README".into() }))
+//!     } else {
+//!         Err(Problem::not_found(format!("todo {id} does not exist")))
+//!     }
+//! }
+//!
+//! #[tokio::main]
+//! async fn main() -> Result<(), lambdo::BoxError> {
+//!     App::new(()).http(Router::new().route("/todos/{id}", get(get_todo))).run().await
+//! }
+//! ```
+//!
+//! ## Concepts
+//!
+//! - **[`App`]** registers the sources one function handles: [`App::http`] (an axum
+//!   `Router`, served for API Gateway REST and HTTP APIs, ALB and Function URLs) and
+//!   [`App::invoke`] (direct invocation with any `T: DeserializeOwned`). The source of
+//!   each event is detected from its shape.
+//! - **[Handlers](Handler)** are `async fn`s whose arguments are extractors: any number of
+//!   [`FromContext`] ones ([`State`], [`Context`]) and, last, at most one that consumes the
+//!   payload ([`Json`]).
+//! - **[Errors](Error)** carry a stable `errorType`; HTTP errors are RFC 9457
+//!   [`Problem`](http::Problem) responses.
+//! - **Local mode**: without `AWS_LAMBDA_RUNTIME_API`, [`run`] serves the app on
+//!   `127.0.0.1:3000` (see [`run`]).
+//!
+//! ## Cargo features
+//!
+//! lambdo has no optional features yet; the sources above are always available.
+
+mod app;
+mod error;
+mod extract;
+mod function;
+mod handler;
+pub mod http;
+mod local;
+mod runtime;
+mod source;
+
+pub use app::App;
+pub use error::{BoxError, Error, FunctionError};
+pub use extract::{FromContext, FromPayload, InvokePayload, Json, JsonRejection, State};
+pub use function::Function;
+pub use handler::{BoxFuture, Handler};
+pub use lambda_runtime::{Context, Diagnostic};
+pub use local::{DEFAULT_LOCAL_ADDR, INVOKE_PATH};
+pub use runtime::run;
+pub use source::IntoInvokeResponse;

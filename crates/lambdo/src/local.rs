@@ -1,0 +1,148 @@
+//! Local mode: the same function as an ordinary HTTP server, no AWS needed.
+
+use std::{
+    net::SocketAddr,
+    time::{Duration, SystemTime, UNIX_EPOCH},
+};
+
+use axum::{
+    body::Bytes,
+    extract::{Request, State},
+    http::{HeaderValue, StatusCode},
+    middleware::{self, Next},
+    response::{IntoResponse, Response},
+    routing::post,
+    Extension, Router,
+};
+use lambda_runtime::Diagnostic;
+
+use crate::{http::Problem, BoxError, Context, Function};
+
+/// The path of the Runtime Interface Emulator's invoke endpoint.
+pub const INVOKE_PATH: &str = "/2015-03-31/functions/function/invocations";
+
+/// The address local mode listens on unless `LAMBDO_LOCAL_ADDR` says otherwise.
+pub const DEFAULT_LOCAL_ADDR: &str = "127.0.0.1:3000";
+
+/// The deadline local invocations get, like a function configured with this timeout.
+const LOCAL_TIMEOUT: Duration = Duration::from_secs(30);
+
+pub(crate) fn address_from_env() -> Result<SocketAddr, BoxError> {
+    let text = std::env::var("LAMBDO_LOCAL_ADDR").unwrap_or_else(|_| DEFAULT_LOCAL_ADDR.to_owned());
+    text.parse()
+        .map_err(|err| format!("LAMBDO_LOCAL_ADDR={text:?} is not a socket address: {err}").into())
+}
+
+pub(crate) async fn serve(function: Function, address: SocketAddr) -> Result<(), BoxError> {
+    let listener = tokio::net::TcpListener::bind(address)
+        .await
+        .map_err(|err| format!("local mode cannot listen on {address}: {err}"))?;
+    let bound = listener.local_addr()?;
+    let app = local_router(function.clone());
+    eprintln!(
+        "lambdo: serving {} on http://{bound} (HTTP routes{}; raw events: POST http://{bound}{INVOKE_PATH})",
+        function_name(),
+        if function.router().is_some() {
+            ""
+        } else {
+            ": none registered"
+        },
+    );
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    eprintln!("lambdo: stopped");
+    Ok(())
+}
+
+/// The invoke endpoint first, then the app's own routes.
+pub(crate) fn local_router(function: Function) -> Router {
+    let routes = match function.router() {
+        Some(router) => router,
+        None => Router::new().fallback(|| async {
+            Problem::not_found(format!(
+                "this function serves no HTTP routes; POST events to {INVOKE_PATH}"
+            ))
+        }),
+    };
+    Router::new()
+        .route(INVOKE_PATH, post(invoke))
+        .with_state(function)
+        .fallback_service(routes)
+        .layer(middleware::from_fn(with_local_context))
+}
+
+/// Answers like Lambda's Invoke API: 200 with the response, or 200 with
+/// `X-Amz-Function-Error: Unhandled` and the error's `Diagnostic`.
+async fn invoke(
+    State(function): State<Function>,
+    context: Option<Extension<Context>>,
+    event: Bytes,
+) -> Response {
+    let context = context
+        .map(|Extension(context)| context)
+        .unwrap_or_else(local_context);
+    match function.call(event, context).await {
+        Ok(raw) => (
+            [("content-type", "application/json")],
+            String::from(Box::<str>::from(raw)),
+        )
+            .into_response(),
+        Err(error) => {
+            tracing::error!(error_type = error.error_type(), error = %error, "invocation failed");
+            let diagnostic: Diagnostic = error.into();
+            let mut response = (StatusCode::OK, axum::Json(diagnostic)).into_response();
+            response
+                .headers_mut()
+                .insert("x-amz-function-error", HeaderValue::from_static("Unhandled"));
+            response
+        }
+    }
+}
+
+async fn with_local_context(mut request: Request, next: Next) -> Response {
+    request.extensions_mut().insert(local_context());
+    next.run(request).await
+}
+
+/// A Lambda context for one local invocation.
+fn local_context() -> Context {
+    let mut context = Context::default();
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    context.request_id = format!("local-{:x}-{:x}", now.as_secs(), now.subsec_nanos());
+    context.deadline = (now + LOCAL_TIMEOUT).as_millis() as u64;
+    context.invoked_function_arn = format!("arn:aws:lambda:local:000000000000:function:{}", function_name());
+    context
+}
+
+/// The function's name: Lambda's variable when set, else the executable's name.
+fn function_name() -> String {
+    std::env::var("AWS_LAMBDA_FUNCTION_NAME")
+        .ok()
+        .or_else(|| {
+            let exe = std::env::current_exe().ok()?;
+            Some(exe.file_stem()?.to_string_lossy().into_owned())
+        })
+        .unwrap_or_else(|| "function".to_owned())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

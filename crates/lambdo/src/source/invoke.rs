@@ -1,0 +1,94 @@
+//! Direct invocation: any `T: DeserializeOwned` in, any `R: Serialize` out.
+
+use std::{marker::PhantomData, sync::Arc};
+
+use bytes::Bytes;
+use serde::Serialize;
+use serde_json::value::RawValue;
+
+use crate::{handler::BoxFuture, BoxError, Context, Error, Handler, InvokePayload};
+
+/// What a direct-invocation handler may return: `Result<R, E>` where `R: Serialize`
+/// becomes the function's JSON response and `E: Into<BoxError>` fails the invocation
+/// (see [`Error`] for the `errorType` it reports).
+///
+/// ```
+/// use lambdo::IntoInvokeResponse;
+///
+/// let ok: Result<Vec<u32>, lambdo::BoxError> = Ok(vec![1, 2]);
+/// assert_eq!(ok.into_invoke_response().unwrap().get(), "[1,2]");
+/// ```
+pub trait IntoInvokeResponse {
+    /// Serializes the success value or converts the error.
+    fn into_invoke_response(self) -> Result<Box<RawValue>, Error>;
+}
+
+impl<R, E> IntoInvokeResponse for Result<R, E>
+where
+    R: Serialize,
+    E: Into<BoxError>,
+{
+    fn into_invoke_response(self) -> Result<Box<RawValue>, Error> {
+        let value = self.map_err(Error::handler)?;
+        serde_json::value::to_raw_value(&value).map_err(Error::Encode)
+    }
+}
+
+/// The registered direct-invocation handler, with its argument types erased.
+pub(crate) struct InvokeSource<S> {
+    handler: Arc<dyn ErasedInvoke<S>>,
+}
+
+impl<S> Clone for InvokeSource<S> {
+    fn clone(&self) -> Self {
+        InvokeSource {
+            handler: Arc::clone(&self.handler),
+        }
+    }
+}
+
+impl<S: Send + Sync + 'static> InvokeSource<S> {
+    pub(crate) fn new<H, Args>(handler: H) -> Self
+    where
+        H: Handler<Args, S, InvokePayload>,
+        H::Output: IntoInvokeResponse,
+        Args: 'static,
+    {
+        InvokeSource {
+            handler: Arc::new(Erased {
+                handler,
+                _args: PhantomData,
+            }),
+        }
+    }
+
+    pub(crate) fn call(
+        &self,
+        event: Bytes,
+        context: &Context,
+        state: &S,
+    ) -> BoxFuture<Result<Box<RawValue>, Error>> {
+        self.handler.call(event, context, state)
+    }
+}
+
+trait ErasedInvoke<S>: Send + Sync {
+    fn call(&self, event: Bytes, context: &Context, state: &S) -> BoxFuture<Result<Box<RawValue>, Error>>;
+}
+
+struct Erased<H, Args> {
+    handler: H,
+    _args: PhantomData<fn() -> Args>,
+}
+
+impl<S, H, Args> ErasedInvoke<S> for Erased<H, Args>
+where
+    H: Handler<Args, S, InvokePayload>,
+    H::Output: IntoInvokeResponse,
+    Args: 'static,
+{
+    fn call(&self, event: Bytes, context: &Context, state: &S) -> BoxFuture<Result<Box<RawValue>, Error>> {
+        let call = self.handler.call(InvokePayload(event), context, state);
+        Box::pin(async move { call.await?.into_invoke_response() })
+    }
+}

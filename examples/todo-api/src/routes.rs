@@ -1,0 +1,74 @@
+//! The HTTP API: plain axum handlers over lambdo's `Json` and `Problem`.
+
+use axum::{
+    extract::{Path, State},
+    http::{header, StatusCode},
+    response::IntoResponse,
+    routing::get,
+    Router,
+};
+use lambdo::{http::Problem, Json};
+use uuid::Uuid;
+
+use crate::{
+    store::{StoreError, TodoStore},
+    todo::{NewTodo, Todo, TodoPatch},
+};
+
+/// The todo routes. Written without any stage prefix: lambdo strips API Gateway stages.
+pub fn router<S: TodoStore>() -> Router<S> {
+    Router::new()
+        .route("/todos", get(list_todos::<S>).post(create_todo::<S>))
+        .route(
+            "/todos/{id}",
+            get(get_todo::<S>)
+                .patch(update_todo::<S>)
+                .delete(delete_todo::<S>),
+        )
+}
+
+async fn create_todo<S: TodoStore>(
+    State(store): State<S>,
+    Json(new_todo): Json<NewTodo>,
+) -> Result<impl IntoResponse, Problem> {
+    let todo = store.create(new_todo.into_todo()?).await?;
+    let location = format!("/todos/{}", todo.id);
+    Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(todo)))
+}
+
+async fn list_todos<S: TodoStore>(State(store): State<S>) -> Result<Json<Vec<Todo>>, Problem> {
+    Ok(Json(store.list().await?))
+}
+
+async fn get_todo<S: TodoStore>(State(store): State<S>, Path(id): Path<Uuid>) -> Result<Json<Todo>, Problem> {
+    Ok(Json(store.get(id).await?))
+}
+
+async fn update_todo<S: TodoStore>(
+    State(store): State<S>,
+    Path(id): Path<Uuid>,
+    Json(patch): Json<TodoPatch>,
+) -> Result<Json<Todo>, Problem> {
+    Ok(Json(store.update(id, patch.validated()?).await?))
+}
+
+async fn delete_todo<S: TodoStore>(
+    State(store): State<S>,
+    Path(id): Path<Uuid>,
+) -> Result<StatusCode, Problem> {
+    store.delete(id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+impl From<StoreError> for Problem {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::NotFound(_) => Problem::not_found(error.to_string()),
+            // The cause goes to the log; the client sees a plain 503.
+            StoreError::Unavailable(_) => {
+                tracing::error!(error = %error, "todo store failed");
+                Problem::new(StatusCode::SERVICE_UNAVAILABLE)
+            }
+        }
+    }
+}

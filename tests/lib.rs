@@ -1,0 +1,1 @@
+//! Workspace-level integration tests for lambdo: see the files beside this one.
