@@ -89,7 +89,7 @@ fn named_stage(context: Option<&RequestContext>) -> Option<&str> {
 fn strip_stage(uri: &Uri, stage: &str) -> Uri {
     let path = uri.path();
     let rest = match path.strip_prefix('/').and_then(|p| p.strip_prefix(stage)) {
-        Some(rest) if rest.is_empty() => "/",
+        Some("") => "/",
         Some(rest) if rest.starts_with('/') => rest,
         _ => return uri.clone(),
     };

@@ -23,7 +23,14 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 /// assert_eq!(response.headers()["content-type"], "application/problem+json");
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(transparent)]
 pub struct Problem {
+    // Boxed so `Result<T, Problem>` stays one pointer wide on the error side.
+    body: Box<ProblemBody>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+struct ProblemBody {
     #[serde(rename = "type")]
     problem_type: String,
     title: String,
@@ -45,12 +52,14 @@ impl Problem {
     /// ```
     pub fn new(status: StatusCode) -> Self {
         Problem {
-            problem_type: "about:blank".to_owned(),
-            title: status.canonical_reason().unwrap_or("Error").to_owned(),
-            status: status.as_u16(),
-            detail: None,
-            instance: None,
-            extensions: Map::new(),
+            body: Box::new(ProblemBody {
+                problem_type: "about:blank".to_owned(),
+                title: status.canonical_reason().unwrap_or("Error").to_owned(),
+                status: status.as_u16(),
+                detail: None,
+                instance: None,
+                extensions: Map::new(),
+            }),
         }
     }
 
@@ -104,7 +113,7 @@ impl Problem {
 
     /// Sets the human-readable explanation of this occurrence.
     pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
-        self.detail = Some(detail.into());
+        self.body.detail = Some(detail.into());
         self
     }
 
@@ -116,19 +125,19 @@ impl Problem {
     /// # let _ = problem;
     /// ```
     pub fn with_type(mut self, problem_type: impl Into<String>) -> Self {
-        self.problem_type = problem_type.into();
+        self.body.problem_type = problem_type.into();
         self
     }
 
     /// Sets the title (default: the status's reason phrase).
     pub fn with_title(mut self, title: impl Into<String>) -> Self {
-        self.title = title.into();
+        self.body.title = title.into();
         self
     }
 
     /// Sets the URI of this occurrence.
     pub fn with_instance(mut self, instance: impl Into<String>) -> Self {
-        self.instance = Some(instance.into());
+        self.body.instance = Some(instance.into());
         self
     }
 
@@ -140,37 +149,37 @@ impl Problem {
     /// assert_eq!(serde_json::to_value(&problem).unwrap()["pointer"], "/title");
     /// ```
     pub fn with_extension(mut self, key: impl Into<String>, value: impl Into<Value>) -> Self {
-        self.extensions.insert(key.into(), value.into());
+        self.body.extensions.insert(key.into(), value.into());
         self
     }
 
     /// The HTTP status.
     pub fn status(&self) -> u16 {
-        self.status
+        self.body.status
     }
 
     /// The title.
     pub fn title(&self) -> &str {
-        &self.title
+        &self.body.title
     }
 
     /// The detail, if any.
     pub fn detail(&self) -> Option<&str> {
-        self.detail.as_deref()
+        self.body.detail.as_deref()
     }
 
     /// Drops what a server error must not show a client, logging it first.
     fn redacted(mut self) -> Self {
-        if self.status >= 500 && (self.detail.is_some() || !self.extensions.is_empty()) {
-            let extensions = Value::Object(self.extensions.clone());
+        if self.body.status >= 500 && (self.body.detail.is_some() || !self.body.extensions.is_empty()) {
+            let extensions = Value::Object(self.body.extensions.clone());
             tracing::error!(
-                status = self.status,
-                detail = self.detail.as_deref().unwrap_or_default(),
+                status = self.body.status,
+                detail = self.body.detail.as_deref().unwrap_or_default(),
                 extensions = %extensions,
                 "server error detail withheld from the response"
             );
-            self.detail = None;
-            self.extensions.clear();
+            self.body.detail = None;
+            self.body.extensions.clear();
         }
         self
     }
@@ -179,7 +188,7 @@ impl Problem {
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let problem = self.redacted();
-        let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let status = StatusCode::from_u16(problem.body.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let body = serde_json::to_vec(&problem).unwrap_or_else(|_| {
             format!(
                 r#"{{"type":"about:blank","title":"Error","status":{}}}"#,
@@ -197,8 +206,8 @@ impl IntoResponse for Problem {
 
 impl std::fmt::Display for Problem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} {}", self.status, self.title)?;
-        if let Some(detail) = &self.detail {
+        write!(f, "{} {}", self.body.status, self.body.title)?;
+        if let Some(detail) = &self.body.detail {
             write!(f, ": {detail}")?;
         }
         Ok(())
