@@ -98,11 +98,11 @@ impl<S: Send + Sync + 'static> Dispatch for Dispatcher<S> {
                     return invoke.call(event, &context, &self.state).await;
                 }
             }
-            let shape = EventShape::probe(&event)?;
-            match (&shape, &self.http, &self.invoke) {
-                (EventShape::Http(payload), Some(http), _) => http.handle(*payload, &event, &context).await,
-                (_, _, Some(invoke)) => invoke.call(event, &context, &self.state).await,
-                _ => Err(Error::unsupported_event(shape.describe(), self.sources())),
+            let shape = EventShape::parse(&event)?;
+            match (shape, &self.http, &self.invoke) {
+                (EventShape::Http(request), Some(http), _) => http.handle(request, &event, &context).await,
+                (_, _, Some(invoke)) => invoke.call(event.clone(), &context, &self.state).await,
+                (shape, _, _) => Err(Error::unsupported_event(shape.describe(), self.sources())),
             }
         })
     }

@@ -53,6 +53,7 @@ pub mod http;
 mod local;
 mod runtime;
 mod source;
+mod text;
 
 pub use app::App;
 pub use error::{BoxError, Error, FunctionError};

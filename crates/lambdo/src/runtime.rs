@@ -1,10 +1,18 @@
 //! `run`: Lambda's Runtime API when it is there, a local server when it is not.
 
-use bytes::Bytes;
-use lambda_runtime::{layers::TracingLayer, service_fn, LambdaEvent, Runtime};
-use serde_json::value::RawValue;
+use std::{
+    cell::RefCell,
+    future::Future,
+    pin::Pin,
+    task::{Context as TaskContext, Poll},
+};
 
-use crate::{local, BoxError, Function};
+use bytes::Bytes;
+use lambda_runtime::{layers::TracingLayer, service_fn, LambdaEvent, LambdaInvocation, Runtime};
+use serde::de::IgnoredAny;
+use tower::{Layer, Service};
+
+use crate::{local, BoxError, Error, Function};
 
 /// Runs `function` until the process is stopped.
 ///
@@ -40,16 +48,69 @@ pub async fn run(function: Function) -> Result<(), BoxError> {
 }
 
 async fn run_on_lambda(function: Function) -> Result<(), BoxError> {
-    let service = service_fn(move |event: LambdaEvent<Box<RawValue>>| {
+    let service = service_fn(move |event: LambdaEvent<IgnoredAny>| {
         let function = function.clone();
         async move {
-            let text: Box<str> = event.payload.into();
-            function
-                .call(Bytes::from(String::from(text)), event.context)
-                .await
+            let bytes = RAW_EVENT
+                .try_with(|slot| slot.borrow_mut().take())
+                .ok()
+                .flatten()
+                .ok_or_else(|| Error::Handler("the raw event did not reach the handler".into()))?;
+            function.call(bytes, event.context).await
         }
     });
-    Runtime::new(service).layer(TracingLayer::new()).run().await
+    Runtime::new(service)
+        .layer(TracingLayer::new())
+        .layer(RawEventLayer)
+        .run()
+        .await
+}
+
+tokio::task_local! {
+    /// The event bytes of the invocation being handled.
+    static RAW_EVENT: RefCell<Option<Bytes>>;
+}
+
+/// Hands the event's bytes to lambdo untouched.
+///
+/// `lambda_runtime` deserializes every event into the handler's payload type before
+/// calling it; lambdo reads the event itself, in one pass that also detects its source.
+/// This layer takes the body the runtime received, gives the runtime `null` to
+/// deserialize (into `IgnoredAny`, for free) and makes the real bytes available to the
+/// handler for the duration of this invocation's future.
+#[derive(Clone, Copy)]
+struct RawEventLayer;
+
+impl<S> Layer<S> for RawEventLayer {
+    type Service = RawEventService<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        RawEventService { inner }
+    }
+}
+
+struct RawEventService<S> {
+    inner: S,
+}
+
+impl<S> Service<LambdaInvocation> for RawEventService<S>
+where
+    S: Service<LambdaInvocation, Response = (), Error = BoxError>,
+    S::Future: Send + 'static,
+{
+    type Response = ();
+    type Error = BoxError;
+    type Future = Pin<Box<dyn Future<Output = Result<(), BoxError>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut TaskContext<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut invocation: LambdaInvocation) -> Self::Future {
+        let event = std::mem::replace(&mut invocation.body, Bytes::from_static(b"null"));
+        let future = self.inner.call(invocation);
+        Box::pin(RAW_EVENT.scope(RefCell::new(Some(event)), future))
+    }
 }
 
 fn install_default_subscriber() {

@@ -1,21 +1,27 @@
 //! HTTP events (API Gateway REST v1, HTTP API v2, ALB, Function URLs) into `http::Request`.
 //!
-//! `lambda_http` finds the payload version by trying each shape in turn (up to four full
-//! parses). lambdo already knows the version from its one probe of the event
-//! ([`crate::source::EventShape`]), so it parses the event once, straight into its
-//! `aws_lambda_events` struct, and then reuses `lambda_http`'s conversion into a request.
+//! `lambda_http` finds the payload version by trying each shape in turn and parses every
+//! header through a buffering untagged enum. lambdo reads the event once: the same pass
+//! that tells the source apart ([`crate::source::EventShape`]) collects the HTTP fields
+//! here, borrowing strings from the event bytes and building the `HeaderMap` directly.
+//! The request context stays raw JSON until a handler asks for it.
 
-use aws_lambda_events::{
-    alb::AlbTargetGroupRequest,
-    apigw::{ApiGatewayProxyRequest, ApiGatewayV2httpRequest},
-};
+use std::borrow::Cow;
+
 use axum::body::Body;
-use http::{uri::PathAndQuery, Request, Uri};
-use lambda_http::request::{LambdaRequest, RequestContext};
+use base64::Engine;
+use bytes::Bytes;
+use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, Uri};
+use serde::{
+    de::{IgnoredAny, MapAccess},
+    Deserialize,
+};
+use serde_json::value::RawValue;
 
-use crate::Error;
+use super::extract::RawRequestContext;
+use crate::{text::Text, Error};
 
-/// Which HTTP payload an event is, as detected by the event probe.
+/// Which HTTP payload an event is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum HttpPayload {
     /// API Gateway REST API (payload format 1.0).
@@ -40,66 +46,412 @@ pub(crate) enum ResponseFormat {
     },
 }
 
-/// Parses the event once and converts it into a request for the router.
-pub(crate) fn into_request(
-    payload: HttpPayload,
-    bytes: &[u8],
-) -> Result<(Request<Body>, ResponseFormat), Error> {
-    let (lambda_request, format) = match payload {
-        HttpPayload::RestV1 => {
-            let event: ApiGatewayProxyRequest = Error::decode(bytes, "an API Gateway REST (v1) event")?;
-            (LambdaRequest::ApiGatewayV1(event), ResponseFormat::RestV1)
-        }
-        HttpPayload::HttpV2 => {
-            let event: ApiGatewayV2httpRequest =
-                Error::decode(bytes, "an API Gateway HTTP API (v2) or Function URL event")?;
-            (LambdaRequest::ApiGatewayV2(event), ResponseFormat::HttpV2)
-        }
-        HttpPayload::Alb => {
-            let event: AlbTargetGroupRequest = Error::decode(bytes, "an ALB target group event")?;
-            let multi_value = !event.multi_value_headers.is_empty();
-            (LambdaRequest::Alb(event), ResponseFormat::Alb { multi_value })
-        }
-    };
-    let request: Request<lambda_http::Body> = lambda_request.into();
-    let (mut parts, body) = request.into_parts();
-    if let Some(stage) = named_stage(parts.extensions.get::<RequestContext>()) {
-        parts.uri = strip_stage(&parts.uri, stage);
-    }
-    let body = match body {
-        lambda_http::Body::Empty => Body::empty(),
-        lambda_http::Body::Text(text) => Body::from(text),
-        lambda_http::Body::Binary(bytes) => Body::from(bytes),
-        _ => Body::empty(),
-    };
-    Ok((Request::from_parts(parts, body), format))
+/// The top-level fields of an HTTP event, collected while the event's keys are read.
+#[derive(Debug, Default)]
+pub(crate) struct HttpFields<'a> {
+    version: Option<Text<'a>>,
+    http_method: Option<Text<'a>>,
+    path: Option<Text<'a>>,
+    raw_path: Option<Text<'a>>,
+    raw_query_string: Option<Text<'a>>,
+    cookies: Vec<Text<'a>>,
+    // Headers and query parameters come twice in some payloads (single- and
+    // multi-value); they stay raw until `into_request` knows which one to decode.
+    headers: Option<&'a RawValue>,
+    multi_value_headers: Option<&'a RawValue>,
+    query: Option<&'a RawValue>,
+    multi_value_query: Option<&'a RawValue>,
+    request_context: Option<&'a RawValue>,
+    body: Option<Text<'a>>,
+    is_base64_encoded: bool,
 }
 
-/// The stage name that prefixes request paths, when it is a named (non-`$default`) stage.
-fn named_stage(context: Option<&RequestContext>) -> Option<&str> {
-    let stage = match context? {
-        RequestContext::ApiGatewayV1(context) => context.stage.as_deref(),
-        RequestContext::ApiGatewayV2(context) => context.stage.as_deref(),
-        _ => None,
-    }?;
-    (!stage.is_empty() && stage != "$default").then_some(stage)
+impl<'a> HttpFields<'a> {
+    /// Reads the value of `key` if it is an HTTP event field; `false` leaves it unread.
+    pub(crate) fn take<A: MapAccess<'a>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+        match key {
+            "version" => self.version = map.next_value::<Option<Text<'a>>>()?,
+            "httpMethod" => self.http_method = map.next_value::<Option<Text<'a>>>()?,
+            "path" => self.path = map.next_value::<Option<Text<'a>>>()?,
+            "rawPath" => self.raw_path = map.next_value::<Option<Text<'a>>>()?,
+            "rawQueryString" => self.raw_query_string = map.next_value::<Option<Text<'a>>>()?,
+            "cookies" => self.cookies = map.next_value::<Option<Vec<Text<'a>>>>()?.unwrap_or_default(),
+            "headers" => self.headers = non_null(map.next_value()?),
+            "multiValueHeaders" => self.multi_value_headers = non_null(map.next_value()?),
+            "queryStringParameters" => self.query = non_null(map.next_value()?),
+            "multiValueQueryStringParameters" => self.multi_value_query = non_null(map.next_value()?),
+            "requestContext" => self.request_context = Some(map.next_value::<&'a RawValue>()?),
+            "body" => self.body = map.next_value::<Option<Text<'a>>>()?,
+            "isBase64Encoded" => self.is_base64_encoded = map.next_value::<Option<bool>>()?.unwrap_or(false),
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    /// The HTTP event these fields make up, if they make one.
+    pub(crate) fn into_event(self) -> Option<HttpEvent<'a>> {
+        let context_json = self.request_context?;
+        let context: ContextProbe<'a> = serde_json::from_str(context_json.get()).ok()?;
+        let (payload, method) = if context.elb.is_some() {
+            (HttpPayload::Alb, self.http_method.clone()?)
+        } else if self.version.as_ref().map(Text::as_str) == Some("2.0") && self.raw_path.is_some() {
+            (HttpPayload::HttpV2, context.http?.method)
+        } else {
+            (HttpPayload::RestV1, self.http_method.clone()?)
+        };
+        Some(HttpEvent {
+            payload,
+            method,
+            stage: context.stage,
+            context_json,
+            fields: self,
+        })
+    }
+}
+
+/// The keys of `requestContext` that tell payloads apart and route v2 requests.
+#[derive(Deserialize)]
+struct ContextProbe<'a> {
+    #[serde(default)]
+    elb: Option<IgnoredAny>,
+    #[serde(default, borrow)]
+    http: Option<HttpProbe<'a>>,
+    #[serde(default, borrow)]
+    stage: Option<Text<'a>>,
+}
+
+#[derive(Deserialize)]
+struct HttpProbe<'a> {
+    #[serde(borrow)]
+    method: Text<'a>,
+}
+
+/// A detected HTTP event, still borrowing from the event bytes.
+#[derive(Debug)]
+pub(crate) struct HttpEvent<'a> {
+    payload: HttpPayload,
+    method: Text<'a>,
+    stage: Option<Text<'a>>,
+    context_json: &'a RawValue,
+    fields: HttpFields<'a>,
+}
+
+impl HttpEvent<'_> {
+    pub(crate) fn payload(&self) -> HttpPayload {
+        self.payload
+    }
+
+    /// The request for the router; `event` is the buffer the fields borrow from.
+    pub(crate) fn into_request(self, event: &Bytes) -> Result<(Request<Body>, ResponseFormat), Error> {
+        let method = Method::from_bytes(self.method.as_str().as_bytes()).map_err(|_| {
+            invalid(
+                "httpMethod",
+                format!("`{}` is not an HTTP method", self.method.as_str()),
+            )
+        })?;
+        let fields = self.fields;
+        let (path, query, mut headers, format) = match self.payload {
+            HttpPayload::RestV1 => {
+                let query = encoded_query(&query_pairs(&fields)?);
+                let headers = header_map(&fields, event)?;
+                (path_or_root(fields.path), query, headers, ResponseFormat::RestV1)
+            }
+            HttpPayload::Alb => {
+                // ALB passes the query string on as the client sent it: still encoded.
+                let query = joined_query(&query_pairs(&fields)?);
+                let multi_value = fields.multi_value_headers.is_some();
+                let headers = header_map(&fields, event)?;
+                (
+                    path_or_root(fields.path),
+                    query,
+                    headers,
+                    ResponseFormat::Alb { multi_value },
+                )
+            }
+            HttpPayload::HttpV2 => {
+                let mut headers = header_map(&fields, event)?;
+                let raw_path = path_or_root(fields.raw_path);
+                let path = match self.stage.as_ref().map(Text::as_str) {
+                    Some(stage) if !stage.is_empty() && stage != "$default" => strip_stage(raw_path, stage),
+                    _ => raw_path,
+                };
+                let query = fields.raw_query_string.map(|q| q.0).unwrap_or_default();
+                if !fields.cookies.is_empty() {
+                    let joined = fields
+                        .cookies
+                        .iter()
+                        .map(Text::as_str)
+                        .collect::<Vec<_>>()
+                        .join("; ");
+                    if let Ok(value) = HeaderValue::from_str(&joined) {
+                        headers.insert(http::header::COOKIE, value);
+                    }
+                }
+                (path, query, headers, ResponseFormat::HttpV2)
+            }
+        };
+        let uri = request_uri(&path, &query)?;
+        let body = match fields.body {
+            None => Body::empty(),
+            Some(text) if fields.is_base64_encoded => {
+                let bytes = base64::engine::general_purpose::STANDARD
+                    .decode(text.as_str())
+                    .map_err(|err| invalid("body", format!("isBase64Encoded is true but {err}")))?;
+                Body::from(bytes)
+            }
+            Some(Text(Cow::Borrowed(text))) => Body::from(Bytes::copy_from_slice(text.as_bytes())),
+            Some(Text(Cow::Owned(text))) => Body::from(text),
+        };
+        let mut request = Request::new(body);
+        *request.method_mut() = method;
+        *request.uri_mut() = uri;
+        std::mem::swap(request.headers_mut(), &mut headers);
+        request.extensions_mut().insert(RawRequestContext {
+            payload: self.payload,
+            json: slice_of(event, self.context_json.get()),
+        });
+        Ok((request, format))
+    }
+}
+
+fn non_null(raw: &RawValue) -> Option<&RawValue> {
+    (raw.get() != "null").then_some(raw)
+}
+
+/// The multi-value headers where the event has them, else the single-value ones.
+fn header_map(fields: &HttpFields<'_>, event: &Bytes) -> Result<HeaderMap, Error> {
+    use serde::de::DeserializeSeed;
+    let decoded =
+        match (fields.multi_value_headers, fields.headers) {
+            (Some(multi), _) => HeadersSeed::<true> { event }
+                .deserialize(&mut serde_json::Deserializer::from_str(multi.get())),
+            (None, Some(single)) => HeadersSeed::<false> { event }
+                .deserialize(&mut serde_json::Deserializer::from_str(single.get())),
+            (None, None) => return Ok(HeaderMap::new()),
+        };
+    decoded.map_err(|err| invalid("headers", err.to_string()))
+}
+
+/// The multi-value query parameters where the event has them, else the single ones.
+fn query_pairs<'a>(fields: &HttpFields<'a>) -> Result<Vec<(Text<'a>, Text<'a>)>, Error> {
+    let decoded = match (fields.multi_value_query, fields.query) {
+        (Some(multi), _) => serde_json::from_str::<Pairs<'a, true>>(multi.get()).map(|p| p.0),
+        (None, Some(single)) => serde_json::from_str::<Pairs<'a, false>>(single.get()).map(|p| p.0),
+        (None, None) => return Ok(Vec::new()),
+    };
+    decoded.map_err(|err| invalid("queryStringParameters", err.to_string()))
+}
+
+/// A zero-copy `Bytes` for `part`, which must point into `event`.
+fn slice_of(event: &Bytes, part: &str) -> Bytes {
+    let start = (part.as_ptr() as usize).wrapping_sub(event.as_ptr() as usize);
+    if start <= event.len() && start + part.len() <= event.len() {
+        event.slice(start..start + part.len())
+    } else {
+        Bytes::copy_from_slice(part.as_bytes())
+    }
+}
+
+fn invalid(path: &str, message: String) -> Error {
+    Error::Decode {
+        target: "an HTTP event".to_owned(),
+        path: path.to_owned(),
+        source: serde::de::Error::custom(message),
+    }
+}
+
+fn path_or_root(path: Option<Text<'_>>) -> Cow<'_, str> {
+    match path {
+        Some(Text(path)) if !path.is_empty() => path,
+        _ => Cow::Borrowed("/"),
+    }
 }
 
 /// Routes are written without the stage: `/prod/todos/1` on stage `prod` is `/todos/1`.
-fn strip_stage(uri: &Uri, stage: &str) -> Uri {
-    let path = uri.path();
+fn strip_stage<'a>(path: Cow<'a, str>, stage: &str) -> Cow<'a, str> {
     let rest = match path.strip_prefix('/').and_then(|p| p.strip_prefix(stage)) {
         Some("") => "/",
         Some(rest) if rest.starts_with('/') => rest,
-        _ => return uri.clone(),
+        _ => return path,
     };
-    let path_and_query = match uri.query() {
-        Some(query) => format!("{rest}?{query}"),
-        None => rest.to_owned(),
-    };
-    let mut parts = uri.clone().into_parts();
-    parts.path_and_query = PathAndQuery::try_from(path_and_query).ok();
-    Uri::from_parts(parts).unwrap_or_else(|_| uri.clone())
+    Cow::Owned(rest.to_owned())
+}
+
+/// `path?query` as a URI, percent-encoding what a URI path may not hold.
+fn request_uri(path: &str, query: &str) -> Result<Uri, Error> {
+    let mut target = String::with_capacity(path.len() + query.len() + 1);
+    for byte in path.bytes() {
+        if byte.is_ascii_graphic() && !matches!(byte, b'"' | b'<' | b'>' | b'`' | b'{' | b'}' | b'?' | b'#') {
+            target.push(byte as char);
+        } else {
+            target.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    if !query.is_empty() {
+        target.push('?');
+        target.push_str(query);
+    }
+    Uri::try_from(target)
+        .map_err(|err| invalid("path", format!("the request target is not a valid URI: {err}")))
+}
+
+/// Decoded parameters (API Gateway REST) re-encoded as a query string.
+fn encoded_query(pairs: &[(Text<'_>, Text<'_>)]) -> Cow<'static, str> {
+    if pairs.is_empty() {
+        return Cow::Borrowed("");
+    }
+    let mut serializer = form_urlencoded::Serializer::new(String::new());
+    for (key, value) in pairs {
+        serializer.append_pair(key.as_str(), value.as_str());
+    }
+    Cow::Owned(serializer.finish())
+}
+
+/// Still-encoded parameters (ALB) joined as they are.
+fn joined_query(pairs: &[(Text<'_>, Text<'_>)]) -> Cow<'static, str> {
+    let mut query = String::new();
+    for (key, value) in pairs {
+        if !query.is_empty() {
+            query.push('&');
+        }
+        query.push_str(key.as_str());
+        query.push('=');
+        query.push_str(value.as_str());
+    }
+    Cow::Owned(query)
+}
+
+/// A JSON object of headers straight into a `HeaderMap`: `{"name": "value"}`, or with
+/// `MULTI`, `{"name": ["value", …]}`. `null` is an empty map; unusable names or values
+/// are dropped, as a proxy would. Values share the event's buffer instead of being
+/// copied.
+struct HeadersSeed<'b, const MULTI: bool> {
+    event: &'b Bytes,
+}
+
+impl<'de, const MULTI: bool> serde::de::DeserializeSeed<'de> for HeadersSeed<'_, MULTI> {
+    type Value = HeaderMap;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<HeaderMap, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de, const MULTI: bool> serde::de::Visitor<'de> for HeadersSeed<'_, MULTI> {
+    type Value = HeaderMap;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a map of headers")
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<HeaderMap, E> {
+        Ok(HeaderMap::new())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<HeaderMap, A::Error> {
+        let mut headers = HeaderMap::with_capacity(map.size_hint().unwrap_or(16));
+        while let Some(name) = map.next_key::<Text<'de>>()? {
+            let Ok(name) = HeaderName::from_bytes(name.as_str().as_bytes()) else {
+                map.next_value::<IgnoredAny>()?;
+                continue;
+            };
+            let mut append = AppendValues {
+                headers: &mut headers,
+                name,
+                event: self.event,
+            };
+            if MULTI {
+                map.next_value_seed(&mut append)?;
+            } else if let Some(value) = map.next_value::<Option<Text<'de>>>()? {
+                append.push(value);
+            }
+        }
+        Ok(headers)
+    }
+}
+
+/// Appends the values of one header, from a JSON array, as they are read.
+struct AppendValues<'m, 'b> {
+    headers: &'m mut HeaderMap,
+    name: HeaderName,
+    event: &'b Bytes,
+}
+
+impl AppendValues<'_, '_> {
+    fn push(&mut self, value: Text<'_>) {
+        let value = match value.0 {
+            Cow::Borrowed(text) => HeaderValue::from_maybe_shared(slice_of(self.event, text)),
+            Cow::Owned(text) => HeaderValue::from_str(&text),
+        };
+        if let Ok(value) = value {
+            self.headers.append(self.name.clone(), value);
+        }
+    }
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for &mut AppendValues<'_, '_> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for &mut AppendValues<'_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a list of header values")
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(value) = seq.next_element::<Text<'de>>()? {
+            self.push(value);
+        }
+        Ok(())
+    }
+}
+
+/// Query parameters as `(name, value)` pairs, from `{"n": "v"}` or, with `MULTI`,
+/// `{"n": ["v", …]}`; `null` is none.
+struct Pairs<'a, const MULTI: bool>(Vec<(Text<'a>, Text<'a>)>);
+
+impl<'de, const MULTI: bool> Deserialize<'de> for Pairs<'de, MULTI> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct PairsVisitor<const MULTI: bool>;
+
+        impl<'de, const MULTI: bool> serde::de::Visitor<'de> for PairsVisitor<MULTI> {
+            type Value = Pairs<'de, MULTI>;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a map of query parameters")
+            }
+
+            fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+                Ok(Pairs(Vec::new()))
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut pairs = Vec::new();
+                while let Some(name) = map.next_key::<Text<'de>>()? {
+                    if MULTI {
+                        for value in map.next_value::<Option<Vec<Text<'de>>>>()?.unwrap_or_default() {
+                            pairs.push((name.clone(), value));
+                        }
+                    } else if let Some(value) = map.next_value::<Option<Text<'de>>>()? {
+                        pairs.push((name, value));
+                    }
+                }
+                Ok(Pairs(pairs))
+            }
+        }
+
+        deserializer.deserialize_any(PairsVisitor::<MULTI>)
+    }
 }
 
 #[cfg(test)]
@@ -108,16 +460,27 @@ mod tests {
 
     #[test]
     fn strips_only_a_whole_leading_stage_segment() {
-        let uri: Uri = "https://api.example.com/prod/todos/1?x=1".parse().unwrap();
+        assert_eq!(strip_stage("/prod/todos/1".into(), "prod"), "/todos/1");
+        assert_eq!(strip_stage("/prod".into(), "prod"), "/");
+        assert_eq!(strip_stage("/production/x".into(), "prod"), "/production/x");
+        assert_eq!(strip_stage("/todos".into(), "prod"), "/todos");
+    }
+
+    #[test]
+    fn request_targets_are_encoded_where_needed() {
         assert_eq!(
-            strip_stage(&uri, "prod").to_string(),
-            "https://api.example.com/todos/1?x=1"
+            request_uri("/a b/ü", "x=1").unwrap().to_string(),
+            "/a%20b/%C3%BC?x=1"
         );
-        let uri: Uri = "https://api.example.com/prod".parse().unwrap();
-        assert_eq!(strip_stage(&uri, "prod").path(), "/");
-        let uri: Uri = "https://api.example.com/production/x".parse().unwrap();
-        assert_eq!(strip_stage(&uri, "prod").path(), "/production/x");
-        let uri: Uri = "/todos".parse().unwrap();
-        assert_eq!(strip_stage(&uri, "prod").path(), "/todos");
+        assert_eq!(request_uri("/todos/1", "").unwrap().to_string(), "/todos/1");
+    }
+
+    #[test]
+    fn rest_query_parameters_are_re_encoded() {
+        let pairs = vec![
+            (Text("q".into()), Text("a b&c".into())),
+            (Text("tag".into()), Text("x".into())),
+        ];
+        assert_eq!(encoded_query(&pairs), "q=a+b%26c&tag=x");
     }
 }

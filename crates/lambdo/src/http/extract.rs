@@ -3,13 +3,52 @@
 
 use std::collections::HashMap;
 
+use aws_lambda_events::{
+    alb::AlbTargetGroupRequestContext,
+    apigw::{ApiGatewayProxyRequestContext, ApiGatewayV2httpRequestContext},
+};
 use axum::extract::{FromRequestParts, OptionalFromRequestParts};
+use bytes::Bytes;
 use http::{request::Parts, StatusCode};
+use lambda_http::request::RequestContext as AnyRequestContext;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
-use super::Problem;
+use super::{HttpPayload, Problem};
 use crate::Context;
+
+/// The event's `requestContext`, kept as raw JSON (a slice of the event, no copy) until
+/// a handler asks for it: most routes never do.
+#[derive(Debug, Clone)]
+pub(crate) struct RawRequestContext {
+    pub(crate) payload: HttpPayload,
+    pub(crate) json: Bytes,
+}
+
+impl RawRequestContext {
+    fn decode(&self) -> Result<AnyRequestContext, serde_json::Error> {
+        Ok(match self.payload {
+            HttpPayload::RestV1 => AnyRequestContext::ApiGatewayV1(serde_json::from_slice::<
+                ApiGatewayProxyRequestContext,
+            >(&self.json)?),
+            HttpPayload::HttpV2 => AnyRequestContext::ApiGatewayV2(serde_json::from_slice::<
+                ApiGatewayV2httpRequestContext,
+            >(&self.json)?),
+            HttpPayload::Alb => AnyRequestContext::Alb(
+                serde_json::from_slice::<AlbTargetGroupRequestContext>(&self.json)?,
+            ),
+        })
+    }
+}
+
+fn request_context(parts: &Parts) -> Result<Option<AnyRequestContext>, Problem> {
+    let Some(raw) = parts.extensions.get::<RawRequestContext>() else {
+        return Ok(None);
+    };
+    raw.decode()
+        .map(Some)
+        .map_err(|err| Problem::internal(format!("the event's requestContext does not decode: {err}")))
+}
 
 /// The Lambda invocation context (request id, deadline, function ARN…) in an HTTP route.
 ///
@@ -58,7 +97,7 @@ impl<S: Send + Sync> FromRequestParts<S> for LambdaContext {
 /// let _router: axum::Router = axum::Router::new().route("/stage", axum::routing::get(stage));
 /// ```
 #[derive(Debug, Clone)]
-pub struct RequestContext(pub lambda_http::request::RequestContext);
+pub struct RequestContext(pub AnyRequestContext);
 
 impl<S: Send + Sync> FromRequestParts<S> for RequestContext {
     type Rejection = Problem;
@@ -76,11 +115,7 @@ impl<S: Send + Sync> OptionalFromRequestParts<S> for RequestContext {
     type Rejection = Problem;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Option<Self>, Self::Rejection> {
-        Ok(parts
-            .extensions
-            .get::<lambda_http::request::RequestContext>()
-            .cloned()
-            .map(RequestContext))
+        Ok(request_context(parts)?.map(RequestContext))
     }
 }
 
@@ -114,9 +149,8 @@ where
     type Rejection = Problem;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let claims = parts
-            .extensions
-            .get::<lambda_http::request::RequestContext>()
+        let claims = request_context(parts)?
+            .as_ref()
             .and_then(authorizer_claims)
             .ok_or_else(|| {
                 Problem::new(StatusCode::UNAUTHORIZED).with_detail("the request carries no authorizer claims")
@@ -133,11 +167,10 @@ where
     }
 }
 
-fn authorizer_claims(context: &lambda_http::request::RequestContext) -> Option<Map<String, Value>> {
-    use lambda_http::request::RequestContext as Ctx;
+fn authorizer_claims(context: &AnyRequestContext) -> Option<Map<String, Value>> {
     let authorizer = match context {
-        Ctx::ApiGatewayV1(v1) => Some(&v1.authorizer),
-        Ctx::ApiGatewayV2(v2) => v2.authorizer.as_ref(),
+        AnyRequestContext::ApiGatewayV1(v1) => Some(&v1.authorizer),
+        AnyRequestContext::ApiGatewayV2(v2) => v2.authorizer.as_ref(),
         _ => None,
     }?;
     if let Some(jwt) = authorizer.jwt.as_ref().filter(|jwt| !jwt.claims.is_empty()) {

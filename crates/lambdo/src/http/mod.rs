@@ -19,11 +19,12 @@ use axum::{
     response::{IntoResponse, Response},
     Router,
 };
+use bytes::Bytes;
 use serde_json::value::RawValue;
 use tower::ServiceExt;
 use tower_http::catch_panic::CatchPanicLayer;
 
-pub(crate) use event::HttpPayload;
+pub(crate) use event::{HttpEvent, HttpFields, HttpPayload};
 pub use extract::{Claims, LambdaContext, RequestContext};
 pub use problem::{Problem, PROBLEM_JSON};
 
@@ -42,29 +43,33 @@ impl HttpSource {
     pub(crate) fn new(router: Router, body_limit: usize) -> Self {
         let router = router
             .layer(DefaultBodyLimit::max(body_limit))
-            .layer(CatchPanicLayer::custom(panic_into_problem))
-            .layer(axum::middleware::map_response(bare_errors::into_problem));
+            .layer(CatchPanicLayer::custom(panic_into_problem));
         HttpSource { router }
     }
 
     /// The router with lambdo's layers, for local serving.
     pub(crate) fn router(&self) -> Router {
-        self.router.clone()
+        self.router
+            .clone()
+            .layer(axum::middleware::map_response(bare_errors::into_problem))
     }
 
-    /// Handles one HTTP event: parse once, route, and write the caller's response.
+    /// Handles one HTTP event, already read from `bytes`: route it and write the
+    /// caller's response.
     pub(crate) async fn handle(
         &self,
-        payload: HttpPayload,
-        event: &[u8],
+        event: HttpEvent<'_>,
+        bytes: &Bytes,
         context: &Context,
     ) -> Result<Box<RawValue>, Error> {
-        let (mut request, format) = event::into_request(payload, event)?;
+        let (mut request, format) = event.into_request(bytes)?;
         request.extensions_mut().insert(context.clone());
         let response = match self.router.clone().oneshot(request).await {
             Ok(response) => response,
             Err(infallible) => match infallible {},
         };
+        // The same mapping the local router does as a layer, without a layer's cost.
+        let response = bare_errors::into_problem(response).await;
         response::into_lambda_response(response, format).await
     }
 }

@@ -22,19 +22,20 @@ pub(crate) async fn into_lambda_response(
     format: ResponseFormat,
 ) -> Result<Box<RawValue>, Error> {
     let json = write(response, format).await?;
-    if json.len() <= RESPONSE_LIMIT {
-        return RawValue::from_string(json).map_err(Error::Encode);
+    if json.get().len() <= RESPONSE_LIMIT {
+        return Ok(json);
     }
     tracing::error!(
-        size = json.len(),
+        size = json.get().len(),
         limit = RESPONSE_LIMIT,
         "the HTTP response is over Lambda's response size limit; answering 500 instead"
     );
     let problem = Problem::new(http::StatusCode::INTERNAL_SERVER_ERROR).into_response();
-    RawValue::from_string(write(problem, format).await?).map_err(Error::Encode)
+    write(problem, format).await
 }
 
-async fn write(response: Response, format: ResponseFormat) -> Result<String, Error> {
+/// Serialized straight into a `RawValue`: no second pass to validate what serde wrote.
+async fn write(response: Response, format: ResponseFormat) -> Result<Box<RawValue>, Error> {
     let (parts, body) = response.into_parts();
     let bytes = collect(body).await?;
     let (body, is_base64_encoded) = encode_body(&parts.headers, &bytes);
@@ -70,11 +71,7 @@ async fn write(response: Response, format: ResponseFormat) -> Result<String, Err
         },
         ResponseFormat::Alb { multi_value } => LambdaHttpResponse {
             status_code,
-            status_description: Some(format!(
-                "{} {}",
-                status_code,
-                parts.status.canonical_reason().unwrap_or_default()
-            )),
+            status_description: Some(StatusDescription(parts.status)),
             headers: (!multi_value).then_some(JoinedHeaders {
                 headers,
                 skip_set_cookie: false,
@@ -85,7 +82,7 @@ async fn write(response: Response, format: ResponseFormat) -> Result<String, Err
             is_base64_encoded,
         },
     };
-    serde_json::to_string(&lambda_response).map_err(Error::Encode)
+    serde_json::value::to_raw_value(&lambda_response).map_err(Error::Encode)
 }
 
 async fn collect(body: Body) -> Result<bytes::Bytes, Error> {
@@ -139,7 +136,7 @@ fn is_text(headers: &HeaderMap) -> bool {
 struct LambdaHttpResponse<'a> {
     status_code: u16,
     #[serde(skip_serializing_if = "Option::is_none")]
-    status_description: Option<String>,
+    status_description: Option<StatusDescription>,
     #[serde(skip_serializing_if = "Option::is_none")]
     headers: Option<JoinedHeaders<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -148,6 +145,16 @@ struct LambdaHttpResponse<'a> {
     cookies: Option<Vec<Cow<'a, str>>>,
     body: Cow<'a, str>,
     is_base64_encoded: bool,
+}
+
+/// ALB's `statusDescription`, e.g. `200 OK`, written without an intermediate string.
+struct StatusDescription(http::StatusCode);
+
+impl Serialize for StatusDescription {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let reason = self.0.canonical_reason().unwrap_or_default();
+        serializer.collect_str(&format_args!("{} {reason}", self.0.as_u16()))
+    }
 }
 
 fn no_cookies(cookies: &Option<Vec<Cow<'_, str>>>) -> bool {

@@ -1,8 +1,9 @@
-//! One cheap pass over an event to tell which source sent it.
+//! One pass over an event tells which source sent it and collects what that source
+//! needs.
 //!
-//! The probe reads only the keys that tell sources apart and skips every value it does
-//! not need, so detection costs a scan of the bytes, not a parse into any struct. The
-//! chosen source then parses the event exactly once, straight into its own type.
+//! The visitor reads the top-level keys; values that belong to a known source's event
+//! are decoded on the spot (borrowing strings from the event bytes), every other value
+//! is skipped without being built. An HTTP event is therefore parsed exactly once.
 
 use std::{borrow::Cow, fmt};
 
@@ -11,25 +12,38 @@ use serde::{
     Deserialize, Deserializer,
 };
 
-use crate::{http::HttpPayload, Error};
+use crate::{
+    http::{HttpEvent, HttpFields, HttpPayload},
+    text::Text,
+    Error,
+};
 
-/// What an event looks like, as far as telling its source apart goes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum EventShape {
+/// What an event is, as far as telling its source apart goes.
+#[derive(Debug)]
+// Lives on the stack for one dispatch; boxing the HTTP variant would cost an allocation
+// on the hot path to save bytes nobody keeps.
+#[allow(clippy::large_enum_variant)]
+pub(crate) enum EventShape<'a> {
     /// An HTTP event from API Gateway, ALB or a Function URL.
-    Http(HttpPayload),
+    Http(HttpEvent<'a>),
     /// A JSON object that no known source sends; its first keys, for error messages.
     OtherObject(Vec<String>),
     /// A JSON value that is not an object (`"text"`, `[..]`, `42`, `null`…).
     NotObject(&'static str),
 }
 
-impl EventShape {
-    /// Probes `bytes`; fails only when they are not JSON.
-    pub(crate) fn probe(bytes: &[u8]) -> Result<EventShape, Error> {
+impl<'a> EventShape<'a> {
+    /// Reads `bytes`; fails only when they are not JSON.
+    pub(crate) fn parse(bytes: &'a [u8]) -> Result<EventShape<'a>, Error> {
         let mut de = serde_json::Deserializer::from_slice(bytes);
         let shape = EventShape::deserialize(&mut de).map_err(Error::InvalidJson)?;
         de.end().map_err(Error::InvalidJson)?;
+        if let EventShape::OtherObject(keys) = shape {
+            // Only events that no source takes need their keys, for the error message:
+            // read them in a second pass rather than collect them for every event.
+            let KeyList(keys) = serde_json::from_slice(bytes).unwrap_or(KeyList(keys));
+            return Ok(EventShape::OtherObject(keys));
+        }
         Ok(shape)
     }
 
@@ -39,14 +53,14 @@ impl EventShape {
     }
 }
 
-impl fmt::Display for EventShape {
+impl fmt::Display for EventShape<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            EventShape::Http(HttpPayload::RestV1) => f.write_str("an API Gateway REST (v1) HTTP event"),
-            EventShape::Http(HttpPayload::HttpV2) => {
-                f.write_str("an API Gateway HTTP API (v2) or Function URL HTTP event")
-            }
-            EventShape::Http(HttpPayload::Alb) => f.write_str("an ALB HTTP event"),
+            EventShape::Http(event) => match event.payload() {
+                HttpPayload::RestV1 => f.write_str("an API Gateway REST (v1) HTTP event"),
+                HttpPayload::HttpV2 => f.write_str("an API Gateway HTTP API (v2) or Function URL HTTP event"),
+                HttpPayload::Alb => f.write_str("an ALB HTTP event"),
+            },
             EventShape::OtherObject(keys) if keys.is_empty() => f.write_str("an empty JSON object"),
             EventShape::OtherObject(keys) => {
                 write!(f, "a JSON object with keys [{}", keys.join(", "))?;
@@ -62,144 +76,91 @@ impl fmt::Display for EventShape {
 
 const MAX_KEYS_DESCRIBED: usize = 8;
 
-/// The keys of the top-level object that matter for detection.
-#[derive(Default)]
-struct TopLevel<'de> {
-    version: Option<Cow<'de, str>>,
-    http_method: bool,
-    raw_path: bool,
-    request_context: RequestContextProbe,
-    keys: Vec<Cow<'de, str>>,
-}
-
-impl<'de> TopLevel<'de> {
-    fn shape(self) -> EventShape {
-        if self.request_context.elb && self.http_method {
-            return EventShape::Http(HttpPayload::Alb);
-        }
-        if self.version.as_deref() == Some("2.0") && self.raw_path && self.request_context.http {
-            return EventShape::Http(HttpPayload::HttpV2);
-        }
-        if self.http_method && self.request_context.present && !self.request_context.elb {
-            return EventShape::Http(HttpPayload::RestV1);
-        }
-        EventShape::OtherObject(self.keys.into_iter().map(Cow::into_owned).collect())
+impl<'de> Deserialize<'de> for EventShape<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(ShapeVisitor)
     }
 }
 
-impl<'de> Deserialize<'de> for EventShape {
+/// The first keys of a JSON object.
+struct KeyList(Vec<String>);
+
+impl<'de> Deserialize<'de> for KeyList {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(ShapeVisitor)
+        struct KeysVisitor;
+
+        impl<'de> Visitor<'de> for KeysVisitor {
+            type Value = KeyList;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<KeyList, A::Error> {
+                let mut keys = Vec::new();
+                while let Some(Text(key)) = map.next_key::<Text<'de>>()? {
+                    map.next_value::<IgnoredAny>()?;
+                    if keys.len() < MAX_KEYS_DESCRIBED {
+                        keys.push(Cow::into_owned(key));
+                    }
+                }
+                Ok(KeyList(keys))
+            }
+        }
+
+        deserializer.deserialize_map(KeysVisitor)
     }
 }
 
 struct ShapeVisitor;
 
 impl<'de> Visitor<'de> for ShapeVisitor {
-    type Value = EventShape;
+    type Value = EventShape<'de>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a JSON event")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<EventShape, A::Error> {
-        let mut top = TopLevel::default();
-        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
-            match key.as_ref() {
-                "version" => top.version = map.next_value::<Option<Cow<'de, str>>>()?,
-                "httpMethod" => {
-                    top.http_method = true;
-                    map.next_value::<IgnoredAny>()?;
-                }
-                "rawPath" => {
-                    top.raw_path = true;
-                    map.next_value::<IgnoredAny>()?;
-                }
-                "requestContext" => top.request_context = map.next_value()?,
-                _ => {
-                    map.next_value::<IgnoredAny>()?;
-                }
-            }
-            if top.keys.len() < MAX_KEYS_DESCRIBED {
-                top.keys.push(key);
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<EventShape<'de>, A::Error> {
+        let mut http = HttpFields::default();
+        while let Some(key) = map.next_key::<Text<'de>>()? {
+            if !http.take(key.as_str(), &mut map)? {
+                map.next_value::<IgnoredAny>()?;
             }
         }
-        Ok(top.shape())
+        Ok(match http.into_event() {
+            Some(event) => EventShape::Http(event),
+            None => EventShape::OtherObject(Vec::new()),
+        })
     }
 
-    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<EventShape, A::Error> {
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<EventShape<'de>, A::Error> {
         while seq.next_element::<IgnoredAny>()?.is_some() {}
         Ok(EventShape::NotObject("array"))
     }
 
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<EventShape, E> {
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<EventShape<'de>, E> {
         Ok(EventShape::NotObject("string"))
     }
 
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<EventShape, E> {
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<EventShape<'de>, E> {
         Ok(EventShape::NotObject("boolean"))
     }
 
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<EventShape, E> {
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<EventShape<'de>, E> {
         Ok(EventShape::NotObject("number"))
     }
 
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<EventShape, E> {
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<EventShape<'de>, E> {
         Ok(EventShape::NotObject("number"))
     }
 
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<EventShape, E> {
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<EventShape<'de>, E> {
         Ok(EventShape::NotObject("number"))
     }
 
-    fn visit_unit<E: de::Error>(self) -> Result<EventShape, E> {
+    fn visit_unit<E: de::Error>(self) -> Result<EventShape<'de>, E> {
         Ok(EventShape::NotObject("null"))
-    }
-}
-
-/// The keys of `requestContext` that tell HTTP payloads apart.
-#[derive(Default)]
-struct RequestContextProbe {
-    present: bool,
-    /// ALB: `requestContext.elb`.
-    elb: bool,
-    /// HTTP API v2 and Function URLs: `requestContext.http`.
-    http: bool,
-}
-
-impl<'de> Deserialize<'de> for RequestContextProbe {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct ContextVisitor;
-
-        impl<'de> Visitor<'de> for ContextVisitor {
-            type Value = RequestContextProbe;
-
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a request context object")
-            }
-
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                let mut probe = RequestContextProbe {
-                    present: true,
-                    ..RequestContextProbe::default()
-                };
-                while let Some(key) = map.next_key::<Cow<'de, str>>()? {
-                    match key.as_ref() {
-                        "elb" => probe.elb = true,
-                        "http" => probe.http = true,
-                        _ => {}
-                    }
-                    map.next_value::<IgnoredAny>()?;
-                }
-                Ok(probe)
-            }
-
-            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-                Ok(RequestContextProbe::default())
-            }
-        }
-
-        deserializer.deserialize_any(ContextVisitor)
     }
 }
 
@@ -207,46 +168,45 @@ impl<'de> Deserialize<'de> for RequestContextProbe {
 mod tests {
     use super::*;
 
+    fn payload_of(bytes: &[u8]) -> Option<HttpPayload> {
+        match EventShape::parse(bytes).unwrap() {
+            EventShape::Http(event) => Some(event.payload()),
+            _ => None,
+        }
+    }
+
     #[test]
     fn tells_http_payloads_apart() {
         let v2 = br#"{"version":"2.0","routeKey":"$default","rawPath":"/","requestContext":{"http":{"method":"GET"}}}"#;
-        assert_eq!(
-            EventShape::probe(v2).unwrap(),
-            EventShape::Http(HttpPayload::HttpV2)
-        );
+        assert_eq!(payload_of(v2), Some(HttpPayload::HttpV2));
         let v1 = br#"{"resource":"/","path":"/","httpMethod":"GET","requestContext":{"stage":"prod"}}"#;
-        assert_eq!(
-            EventShape::probe(v1).unwrap(),
-            EventShape::Http(HttpPayload::RestV1)
-        );
+        assert_eq!(payload_of(v1), Some(HttpPayload::RestV1));
         let alb = br#"{"requestContext":{"elb":{"targetGroupArn":"arn"}},"httpMethod":"GET","path":"/"}"#;
-        assert_eq!(
-            EventShape::probe(alb).unwrap(),
-            EventShape::Http(HttpPayload::Alb)
-        );
+        assert_eq!(payload_of(alb), Some(HttpPayload::Alb));
     }
 
     #[test]
     fn a_body_that_mentions_http_keys_is_not_http() {
         let event = br#"{"order":{"httpMethod":"GET","requestContext":{"elb":1}},"version":"2.0"}"#;
+        assert_eq!(payload_of(event), None);
         assert_eq!(
-            EventShape::probe(event).unwrap(),
-            EventShape::OtherObject(vec!["order".into(), "version".into()])
+            EventShape::parse(event).unwrap().describe(),
+            "a JSON object with keys [order, version]"
         );
     }
 
     #[test]
     fn describes_what_arrived() {
-        assert_eq!(EventShape::probe(b"[1,2]").unwrap().describe(), "a JSON array");
-        assert_eq!(EventShape::probe(br#""hi""#).unwrap().describe(), "a JSON string");
+        assert_eq!(EventShape::parse(b"[1,2]").unwrap().describe(), "a JSON array");
+        assert_eq!(EventShape::parse(br#""hi""#).unwrap().describe(), "a JSON string");
         assert_eq!(
-            EventShape::probe(br#"{"Records":[],"x":{"y":1}}"#)
+            EventShape::parse(br#"{"Records":[],"x":{"y":1}}"#)
                 .unwrap()
                 .describe(),
             "a JSON object with keys [Records, x]"
         );
         assert_eq!(
-            EventShape::probe(b"{").unwrap_err().error_type(),
+            EventShape::parse(b"{").unwrap_err().error_type(),
             "Lambdo.InvalidEvent"
         );
     }
