@@ -48,7 +48,19 @@ impl TestClient {
         }
     }
 
-    /// Sends HTTP requests through a named API Gateway stage.
+    /// Sends HTTP requests through a named API Gateway stage (`/prod/...` paths), to
+    /// check that routes match whatever the stage.
+    ///
+    /// ```
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// use lambdo_testing::{PayloadVersion, TestClient};
+    ///
+    /// let router = axum::Router::new().route("/ping", axum::routing::get(|| async { "pong" }));
+    /// let client = TestClient::new(lambdo::App::new(()).http(router).into_function()).stage("prod");
+    /// let response = client.send(PayloadVersion::RestV1, http::Request::get("/ping").body("").unwrap()).await;
+    /// assert_eq!(response.text(), "pong");
+    /// # });
+    /// ```
     pub fn stage(mut self, stage: impl Into<String>) -> Self {
         self.stage = Some(stage.into());
         self
@@ -61,6 +73,17 @@ impl TestClient {
     }
 
     /// Invokes the function with raw event bytes (for malformed-event tests).
+    ///
+    /// ```
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// async fn sum(lambdo::Json(v): lambdo::Json<Vec<u8>>) -> Result<u32, lambdo::BoxError> {
+    ///     Ok(v.iter().map(|&n| u32::from(n)).sum())
+    /// }
+    /// let client = lambdo_testing::TestClient::new(lambdo::App::new(()).invoke(sum).into_function());
+    /// let diagnostic = client.invoke_raw("[1, 2").await.unwrap_err();
+    /// assert_eq!(diagnostic.error_type, "Lambdo.InvalidEvent");
+    /// # });
+    /// ```
     pub async fn invoke_raw(&self, event: impl Into<Bytes>) -> Invocation {
         let raw = self
             .function
@@ -175,7 +198,19 @@ impl TestResponse {
         String::from_utf8_lossy(&self.body).into_owned()
     }
 
-    /// The body decoded from JSON.
+    /// The body decoded from JSON; panics with the body's text if it is not `T`.
+    ///
+    /// ```
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// use lambdo_testing::{PayloadVersion, TestClient};
+    ///
+    /// let router = axum::Router::new().route("/n", axum::routing::get(|| async { lambdo::Json(7) }));
+    /// let client = TestClient::new(lambdo::App::new(()).http(router).into_function());
+    /// let response = client.send(PayloadVersion::Alb, http::Request::get("/n").body("").unwrap()).await;
+    /// assert_eq!(response.json::<u32>(), 7);
+    /// assert_eq!(response.header("content-type"), Some("application/json"));
+    /// # });
+    /// ```
     pub fn json<T: DeserializeOwned>(&self) -> T {
         serde_json::from_slice(&self.body)
             .unwrap_or_else(|err| panic!("the body is not the expected JSON ({err}): {}", self.text()))

@@ -48,6 +48,22 @@ impl Function {
 
     /// Handles one event, as Lambda would deliver it. A panic anywhere in the handler
     /// fails this invocation with `Lambdo.HandlerPanic`; the process carries on.
+    ///
+    /// ```
+    /// use lambdo::{App, Context, Json};
+    ///
+    /// async fn shout(Json(text): Json<String>) -> Result<String, lambdo::BoxError> {
+    ///     Ok(text.to_uppercase())
+    /// }
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let function = App::new(()).invoke(shout).into_function();
+    /// let response = function.call(r#""hi""#.into(), Context::default()).await.unwrap();
+    /// assert_eq!(response.get(), r#""HI""#);
+    /// let error = function.call("42".into(), Context::default()).await.unwrap_err();
+    /// assert_eq!(error.error_type(), "Lambdo.EventDecode");
+    /// # });
+    /// ```
     pub async fn call(&self, event: Bytes, context: Context) -> Result<Box<RawValue>, Error> {
         let call = Arc::clone(&self.dispatch).call(event, context);
         match AssertUnwindSafe(call).catch_unwind().await {
@@ -60,7 +76,15 @@ impl Function {
         }
     }
 
-    /// The HTTP router with lambdo's layers, if the app serves HTTP.
+    /// The HTTP router with lambdo's layers (problem responses for every error), if the
+    /// app serves HTTP: what local mode serves, and what can be mounted elsewhere.
+    ///
+    /// ```
+    /// let function = lambdo::App::new(())
+    ///     .http(axum::Router::new().route("/", axum::routing::get(|| async { "hi" })))
+    ///     .into_function();
+    /// assert!(function.router().is_some());
+    /// ```
     pub fn router(&self) -> Option<Router> {
         self.dispatch.router()
     }
@@ -100,7 +124,7 @@ impl<S: Send + Sync + 'static> Dispatch for Dispatcher<S> {
             }
             let shape = EventShape::parse(&event)?;
             match (shape, &self.http, &self.invoke) {
-                (EventShape::Http(request), Some(http), _) => http.handle(request, &event, &context).await,
+                (EventShape::Http(request), Some(http), _) => http.handle(request, &event, context).await,
                 (_, _, Some(invoke)) => invoke.call(event.clone(), &context, &self.state).await,
                 (shape, _, _) => Err(Error::unsupported_event(shape.describe(), self.sources())),
             }

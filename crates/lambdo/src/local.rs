@@ -18,10 +18,20 @@ use lambda_runtime::Diagnostic;
 
 use crate::{http::Problem, BoxError, Context, Function};
 
-/// The path of the Runtime Interface Emulator's invoke endpoint.
+/// The path of the Runtime Interface Emulator's invoke endpoint, where local mode takes
+/// raw events for any source.
+///
+/// ```
+/// assert_eq!(lambdo::INVOKE_PATH, "/2015-03-31/functions/function/invocations");
+/// ```
 pub const INVOKE_PATH: &str = "/2015-03-31/functions/function/invocations";
 
 /// The address local mode listens on unless `LAMBDO_LOCAL_ADDR` says otherwise.
+///
+/// ```
+/// let address: std::net::SocketAddr = lambdo::DEFAULT_LOCAL_ADDR.parse().unwrap();
+/// assert!(address.ip().is_loopback());
+/// ```
 pub const DEFAULT_LOCAL_ADDR: &str = "127.0.0.1:3000";
 
 /// The deadline local invocations get, like a function configured with this timeout.

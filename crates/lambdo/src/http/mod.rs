@@ -60,10 +60,10 @@ impl HttpSource {
         &self,
         event: HttpEvent<'_>,
         bytes: &Bytes,
-        context: &Context,
+        context: Context,
     ) -> Result<Box<RawValue>, Error> {
         let (mut request, format) = event.into_request(bytes)?;
-        request.extensions_mut().insert(context.clone());
+        request.extensions_mut().insert(context);
         let response = match self.router.clone().oneshot(request).await {
             Ok(response) => response,
             Err(infallible) => match infallible {},

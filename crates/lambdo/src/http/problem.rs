@@ -112,6 +112,11 @@ impl Problem {
     }
 
     /// Sets the human-readable explanation of this occurrence.
+    ///
+    /// ```
+    /// let problem = lambdo::http::Problem::new(http::StatusCode::GONE).with_detail("archived on 1 May");
+    /// assert_eq!(problem.detail(), Some("archived on 1 May"));
+    /// ```
     pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
         self.body.detail = Some(detail.into());
         self
@@ -130,12 +135,22 @@ impl Problem {
     }
 
     /// Sets the title (default: the status's reason phrase).
+    ///
+    /// ```
+    /// let problem = lambdo::http::Problem::conflict("v3 is current").with_title("Stale version");
+    /// assert_eq!(problem.title(), "Stale version");
+    /// ```
     pub fn with_title(mut self, title: impl Into<String>) -> Self {
         self.body.title = title.into();
         self
     }
 
     /// Sets the URI of this occurrence.
+    ///
+    /// ```
+    /// let problem = lambdo::http::Problem::not_found("no such todo").with_instance("/todos/7");
+    /// assert_eq!(serde_json::to_value(&problem).unwrap()["instance"], "/todos/7");
+    /// ```
     pub fn with_instance(mut self, instance: impl Into<String>) -> Self {
         self.body.instance = Some(instance.into());
         self
@@ -154,16 +169,28 @@ impl Problem {
     }
 
     /// The HTTP status.
+    ///
+    /// ```
+    /// assert_eq!(lambdo::http::Problem::new(http::StatusCode::IM_A_TEAPOT).status(), 418);
+    /// ```
     pub fn status(&self) -> u16 {
         self.body.status
     }
 
     /// The title.
+    ///
+    /// ```
+    /// assert_eq!(lambdo::http::Problem::not_found("x").title(), "Not Found");
+    /// ```
     pub fn title(&self) -> &str {
         &self.body.title
     }
 
     /// The detail, if any.
+    ///
+    /// ```
+    /// assert_eq!(lambdo::http::Problem::not_found("no todo 7").detail(), Some("no todo 7"));
+    /// ```
     pub fn detail(&self) -> Option<&str> {
         self.body.detail.as_deref()
     }
