@@ -176,3 +176,19 @@ async fn events_no_source_accepts_are_named() {
     let diagnostic = client.invoke(json!([1, 2])).await.unwrap_err();
     assert!(diagnostic.error_message.contains("a JSON array arrived"));
 }
+
+#[tokio::test]
+async fn responses_over_lambdas_limit_fail_clearly() {
+    async fn huge(Json(bytes): Json<usize>) -> Result<String, lambdo::BoxError> {
+        Ok("x".repeat(bytes))
+    }
+    let client = TestClient::new(App::new(()).invoke(huge).into_function());
+    assert!(client.invoke(1024).await.is_ok());
+    let diagnostic = client.invoke(7 * 1024 * 1024).await.unwrap_err();
+    assert_eq!(diagnostic.error_type, "Lambdo.ResponseTooLarge");
+    assert!(
+        diagnostic.error_message.contains("6291456"),
+        "{}",
+        diagnostic.error_message
+    );
+}

@@ -68,12 +68,12 @@ impl Default for Lambdo {
 
 impl Lambdo {
     /// Event bytes → response bytes.
-    pub async fn handle(&self, event: &[u8]) -> Vec<u8> {
-        // lambdo's runtime layer takes the invocation body as it arrived (`Bytes` from the
-        // Runtime API client); the copy here is the benchmark's, not lambdo's.
+    pub async fn handle(&self, event: &Bytes) -> Vec<u8> {
+        // lambdo's runtime layer takes the invocation body as the Runtime API client
+        // received it (`Bytes`, shared, not copied).
         let response: Box<RawValue> = self
             .function
-            .call(Bytes::copy_from_slice(event), context())
+            .call(event.clone(), context())
             .await
             .expect("an HTTP response");
         // What lambda_runtime does with the handler's response before posting it.
@@ -143,13 +143,13 @@ pub fn hand_written_v2(event: &[u8]) -> Vec<u8> {
 }
 
 /// The benchmark events: `GET /todos/1` as each caller sends it.
-pub fn events() -> Vec<(&'static str, Vec<u8>)> {
+pub fn events() -> Vec<(&'static str, Bytes)> {
     use lambdo_testing::fixtures;
     vec![
-        ("http_api_v2", fixtures::APIGW_HTTP_V2.as_bytes().to_vec()),
-        ("rest_v1", fixtures::APIGW_REST_V1.as_bytes().to_vec()),
-        ("alb", fixtures::ALB.as_bytes().to_vec()),
-        ("function_url", fixtures::FUNCTION_URL.as_bytes().to_vec()),
+        ("http_api_v2", fixtures::APIGW_HTTP_V2.as_bytes().to_vec().into()),
+        ("rest_v1", fixtures::APIGW_REST_V1.as_bytes().to_vec().into()),
+        ("alb", fixtures::ALB.as_bytes().to_vec().into()),
+        ("function_url", fixtures::FUNCTION_URL.as_bytes().to_vec().into()),
     ]
 }
 

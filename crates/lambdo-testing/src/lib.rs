@@ -14,4 +14,4 @@ mod runtime_api;
 
 pub use client::{Invocation, TestClient, TestResponse};
 pub use http_event::{HttpEvent, PayloadVersion};
-pub use runtime_api::{Outcome, RuntimeApi};
+pub use runtime_api::{InvokeError, Outcome, RuntimeApi};

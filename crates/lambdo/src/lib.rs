@@ -44,6 +44,9 @@
 //!
 //! lambdo has no optional features yet; the sources above are always available.
 
+/// Lambda's limit on a synchronous invocation's response payload.
+pub(crate) const RESPONSE_LIMIT: usize = 6 * 1024 * 1024;
+
 mod app;
 mod error;
 mod extract;

@@ -156,3 +156,62 @@ async fn shutdown_signal() {
         () = terminate => {},
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use axum::{body::Body, routing::get};
+    use http::Request;
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+
+    use super::*;
+    use crate::{http::LambdaContext, App, Json};
+
+    async fn request_id(LambdaContext(context): LambdaContext) -> String {
+        context.request_id
+    }
+
+    async fn double(Json(n): Json<i64>) -> Result<i64, BoxError> {
+        Ok(n * 2)
+    }
+
+    async fn send(router: Router, request: Request<Body>) -> (StatusCode, http::HeaderMap, String) {
+        let response = router.oneshot(request).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response.into_body().collect().await.unwrap().to_bytes();
+        (status, headers, String::from_utf8_lossy(&body).into_owned())
+    }
+
+    #[tokio::test]
+    async fn routes_get_a_local_lambda_context() {
+        let function = App::new(())
+            .http(Router::new().route("/id", get(request_id)))
+            .into_function();
+        let (status, _, body) = send(
+            local_router(function),
+            Request::get("/id").body(Body::empty()).unwrap(),
+        )
+        .await;
+        assert_eq!(status, 200);
+        assert!(body.starts_with("local-"), "{body}");
+    }
+
+    #[tokio::test]
+    async fn the_invoke_path_answers_like_the_invoke_api() {
+        let function = App::new(()).invoke(double).into_function();
+        let router = local_router(function);
+        let ok = Request::post(INVOKE_PATH).body(Body::from("21")).unwrap();
+        assert_eq!(send(router.clone(), ok).await.2, "42");
+        let bad = Request::post(INVOKE_PATH).body(Body::from(r#""x""#)).unwrap();
+        let (status, headers, body) = send(router.clone(), bad).await;
+        assert_eq!(status, 200);
+        assert_eq!(headers["x-amz-function-error"], "Unhandled");
+        assert!(body.contains("Lambdo.EventDecode"), "{body}");
+        // No HTTP routes registered: every other path is a problem that says where to go.
+        let (status, headers, body) = send(router, Request::get("/").body(Body::empty()).unwrap()).await;
+        assert_eq!(status, 404);
+        assert_eq!(headers["content-type"], "application/problem+json");
+        assert!(body.contains(INVOKE_PATH));
+    }
+}

@@ -12,7 +12,7 @@ mod extract;
 mod problem;
 mod response;
 
-use std::any::Any;
+use std::{any::Any, panic::AssertUnwindSafe};
 
 use axum::{
     extract::DefaultBodyLimit,
@@ -20,6 +20,7 @@ use axum::{
     Router,
 };
 use bytes::Bytes;
+use futures_util::FutureExt;
 use serde_json::value::RawValue;
 use tower::ServiceExt;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -41,16 +42,16 @@ pub(crate) struct HttpSource {
 
 impl HttpSource {
     pub(crate) fn new(router: Router, body_limit: usize) -> Self {
-        let router = router
-            .layer(DefaultBodyLimit::max(body_limit))
-            .layer(CatchPanicLayer::custom(panic_into_problem));
+        let router = router.layer(DefaultBodyLimit::max(body_limit));
         HttpSource { router }
     }
 
-    /// The router with lambdo's layers, for local serving.
+    /// The router with lambdo's layers, for local serving: what `handle` does around
+    /// the router for Lambda events, as layers.
     pub(crate) fn router(&self) -> Router {
         self.router
             .clone()
+            .layer(CatchPanicLayer::custom(panic_into_problem))
             .layer(axum::middleware::map_response(bare_errors::into_problem))
     }
 
@@ -64,11 +65,16 @@ impl HttpSource {
     ) -> Result<Box<RawValue>, Error> {
         let (mut request, format) = event.into_request(bytes)?;
         request.extensions_mut().insert(context);
-        let response = match self.router.clone().oneshot(request).await {
-            Ok(response) => response,
-            Err(infallible) => match infallible {},
+        // The panic catching and error mapping the local router does as layers, done
+        // here around the one call, without a layer's cost on every route.
+        let response = match AssertUnwindSafe(self.router.clone().oneshot(request))
+            .catch_unwind()
+            .await
+        {
+            Ok(Ok(response)) => response,
+            Ok(Err(infallible)) => match infallible {},
+            Err(panic) => panic_into_problem(panic),
         };
-        // The same mapping the local router does as a layer, without a layer's cost.
         let response = bare_errors::into_problem(response).await;
         response::into_lambda_response(response, format).await
     }

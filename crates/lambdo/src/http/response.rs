@@ -12,8 +12,7 @@ use serde_json::value::RawValue;
 use super::{event::ResponseFormat, Problem};
 use crate::Error;
 
-/// Lambda's limit on a synchronous invocation's response payload.
-pub(crate) const RESPONSE_LIMIT: usize = 6 * 1024 * 1024;
+use crate::RESPONSE_LIMIT;
 
 /// Serializes `response` for the caller; a response over Lambda's limit becomes a 500
 /// problem and a log line, not an opaque Lambda failure.

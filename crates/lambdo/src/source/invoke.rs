@@ -6,7 +6,7 @@ use bytes::Bytes;
 use serde::Serialize;
 use serde_json::value::RawValue;
 
-use crate::{handler::BoxFuture, BoxError, Context, Error, Handler, InvokePayload};
+use crate::{handler::BoxFuture, BoxError, Context, Error, Handler, InvokePayload, RESPONSE_LIMIT};
 
 /// What a direct-invocation handler may return: `Result<R, E>` where `R: Serialize`
 /// becomes the function's JSON response and `E: Into<BoxError>` fails the invocation
@@ -89,6 +89,19 @@ where
 {
     fn call(&self, event: Bytes, context: &Context, state: &S) -> BoxFuture<Result<Box<RawValue>, Error>> {
         let call = self.handler.call(InvokePayload(event), context, state);
-        Box::pin(async move { call.await?.into_invoke_response() })
+        Box::pin(async move { within_limit(call.await?.into_invoke_response()?) })
     }
+}
+
+/// A response Lambda would refuse fails here, with its size, instead of as an opaque
+/// Runtime API error after the handler's work is done.
+fn within_limit(response: Box<RawValue>) -> Result<Box<RawValue>, Error> {
+    let size = response.get().len();
+    if size > RESPONSE_LIMIT {
+        return Err(Error::ResponseTooLarge {
+            size,
+            limit: RESPONSE_LIMIT,
+        });
+    }
+    Ok(response)
 }
