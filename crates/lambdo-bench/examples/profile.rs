@@ -14,12 +14,26 @@ fn main() {
     let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
     let lambdo = lambdo_bench::Lambdo::default();
     let lambda_http = lambdo_bench::LambdaHttp::default();
+    let router = lambdo_bench::router();
     let mut bytes = 0;
     for _ in 0..count {
         bytes += match variant.as_str() {
             "lambdo" => runtime.block_on(lambdo.handle(&event)).len(),
             "lambda_http" => runtime.block_on(lambda_http.handle(&event)).len(),
             "hand_written" => lambdo_bench::hand_written_v2(&event).len(),
+            // The floor: the router alone on a ready request (what every variant pays).
+            "router_only" => runtime.block_on(async {
+                use tower::ServiceExt;
+                let request = http::Request::get("/todos/1")
+                    .header("host", "example.com")
+                    .body(axum::body::Body::empty())
+                    .unwrap();
+                let response = router.clone().oneshot(request).await.unwrap();
+                let body = http_body_util::BodyExt::collect(response.into_body())
+                    .await
+                    .unwrap();
+                body.to_bytes().len()
+            }),
             other => panic!("unknown variant {other}"),
         };
     }

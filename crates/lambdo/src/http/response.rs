@@ -113,21 +113,29 @@ fn is_text(headers: &HeaderMap) -> bool {
         // No content type: empty bodies and plain strings; UTF-8 is checked by the caller.
         return true;
     };
-    let content_type = content_type.to_str().unwrap_or_default().to_ascii_lowercase();
+    let content_type = content_type.to_str().unwrap_or_default();
     let essence = content_type.split(';').next().unwrap_or_default().trim();
-    essence.starts_with("text/")
-        || matches!(
-            essence,
-            "application/json"
-                | "application/javascript"
-                | "application/xml"
-                | "application/x-www-form-urlencoded"
-                | "application/graphql"
-                | "image/svg+xml"
-        )
-        || essence.ends_with("+json")
-        || essence.ends_with("+xml")
-        || essence.ends_with("+yaml")
+    let bytes = essence.as_bytes();
+    let starts = |prefix: &str| {
+        bytes.len() >= prefix.len() && bytes[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
+    };
+    let ends = |suffix: &str| {
+        bytes.len() >= suffix.len()
+            && bytes[bytes.len() - suffix.len()..].eq_ignore_ascii_case(suffix.as_bytes())
+    };
+    const TEXT_TYPES: [&str; 6] = [
+        "application/json",
+        "application/javascript",
+        "application/xml",
+        "application/x-www-form-urlencoded",
+        "application/graphql",
+        "image/svg+xml",
+    ];
+    starts("text/")
+        || TEXT_TYPES.iter().any(|text| essence.eq_ignore_ascii_case(text))
+        || ends("+json")
+        || ends("+xml")
+        || ends("+yaml")
 }
 
 #[derive(Serialize)]
