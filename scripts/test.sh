@@ -19,6 +19,11 @@ cargo fmt --all -- --check
 step "cargo clippy -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+step "release bootstraps of every example (driven by tests/example_bootstraps.rs)"
+examples=()
+for dir in examples/*/; do examples+=(-p "$(basename "$dir")"); done
+cargo build --release --locked --bins "${examples[@]}"
+
 step "cargo test (unit, integration, process and doc tests)"
 cargo test --workspace --locked
 

@@ -10,7 +10,7 @@ use serde_json::Value;
 use crate::{HttpEvent, PayloadVersion};
 
 /// The outcome of one direct invocation: the JSON response, or the error Lambda reports.
-pub type Invocation = Result<Value, Diagnostic>;
+pub type InvokeResult = Result<Value, Diagnostic>;
 
 /// Calls a [`Function`] in-process with real event payloads.
 ///
@@ -67,7 +67,7 @@ impl TestClient {
     }
 
     /// Invokes the function directly with `event`.
-    pub async fn invoke(&self, event: impl Serialize) -> Invocation {
+    pub async fn invoke(&self, event: impl Serialize) -> InvokeResult {
         let bytes = serde_json::to_vec(&event).expect("test events serialize");
         self.invoke_raw(bytes).await
     }
@@ -84,7 +84,7 @@ impl TestClient {
     /// assert_eq!(diagnostic.error_type, "Lambdo.InvalidEvent");
     /// # });
     /// ```
-    pub async fn invoke_raw(&self, event: impl Into<Bytes>) -> Invocation {
+    pub async fn invoke_raw(&self, event: impl Into<Bytes>) -> InvokeResult {
         let raw = self
             .function
             .call(event.into(), test_context())

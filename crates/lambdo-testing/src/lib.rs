@@ -5,13 +5,18 @@
 //! - [`fixtures`]: real AWS event samples, and [`HttpEvent`] to turn any `http::Request`
 //!   into the event API Gateway (REST or HTTP API), an ALB or a Function URL would send.
 //! - [`TestClient`]: the app in-process, through the same conversion path as in Lambda.
-//! - [`RuntimeApi`]: a local Lambda Runtime API that real `bootstrap` processes poll.
+//! - [`RuntimeApi`]: a local Lambda Runtime API that real `bootstrap` processes poll, and
+//!   [`Emulator`]: the whole execution environment around one (process, environment,
+//!   logs, timeout, cold starts, the invoke endpoint). `cargo run -p lambdo-testing --bin
+//!   lambdo-emulator -- path/to/bootstrap` runs it by hand.
 
 mod client;
+mod emulator;
 pub mod fixtures;
 mod http_event;
 mod runtime_api;
 
-pub use client::{Invocation, TestClient, TestResponse};
+pub use client::{InvokeResult, TestClient, TestResponse};
+pub use emulator::{Emulator, FunctionConfig, Invocation, LogLine, LogStream};
 pub use http_event::{HttpEvent, PayloadVersion};
 pub use runtime_api::{InvokeError, Outcome, RuntimeApi};

@@ -11,7 +11,7 @@ use std::{
         atomic::{AtomicU64, Ordering},
         Arc, Mutex,
     },
-    time::{Duration, SystemTime, UNIX_EPOCH},
+    time::{Duration, Instant, SystemTime, UNIX_EPOCH},
 };
 
 use axum::{
@@ -76,6 +76,7 @@ struct Shared {
     next: tokio::sync::Mutex<mpsc::UnboundedReceiver<Pending>>,
     in_flight: Mutex<HashMap<String, oneshot::Sender<Outcome>>>,
     init_error: Mutex<Option<Diagnostic>>,
+    init_error_posted: tokio::sync::Notify,
     sequence: AtomicU64,
 }
 
@@ -85,6 +86,15 @@ struct Pending {
     event: Bytes,
     deadline_ms: u128,
     reply: oneshot::Sender<Outcome>,
+    taken: oneshot::Sender<Instant>,
+}
+
+/// One submitted invocation: its id, when the function took it, and its outcome.
+#[derive(Debug)]
+pub(crate) struct Submitted {
+    pub(crate) request_id: String,
+    pub(crate) taken: oneshot::Receiver<Instant>,
+    pub(crate) outcome: oneshot::Receiver<Outcome>,
 }
 
 const FUNCTION_ARN: &str = "arn:aws:lambda:eu-central-1:123456789012:function:";
@@ -100,6 +110,7 @@ impl RuntimeApi {
             next: tokio::sync::Mutex::new(next),
             in_flight: Mutex::new(HashMap::new()),
             init_error: Mutex::new(None),
+            init_error_posted: tokio::sync::Notify::new(),
             sequence: AtomicU64::new(1),
         });
         let router = Router::new()
@@ -110,6 +121,8 @@ impl RuntimeApi {
             )
             .route("/2018-06-01/runtime/invocation/{id}/error", post(post_error))
             .route("/2018-06-01/runtime/init/error", post(post_init_error))
+            // Lambda's own limit is checked in `post_response`, the way Lambda reports it.
+            .layer(axum::extract::DefaultBodyLimit::disable())
             .with_state(Arc::clone(&shared));
         let (shutdown, stopped) = oneshot::channel::<()>();
         tokio::spawn(async move {
@@ -157,23 +170,48 @@ impl RuntimeApi {
 
     /// Queues `event` for the function's next poll and waits for its answer.
     pub async fn invoke(&self, event: &Value, timeout: Duration) -> Result<Outcome, InvokeError> {
+        let submitted = self.submit(event, timeout)?;
+        match tokio::time::timeout(timeout, submitted.outcome).await {
+            Ok(Ok(outcome)) => Ok(outcome),
+            Ok(Err(_)) => Err(InvokeError::Stopped),
+            Err(_) => Err(InvokeError::Timeout(timeout)),
+        }
+    }
+
+    /// Queues `event`; dropping the returned receivers withdraws it if no function has
+    /// taken it yet.
+    pub(crate) fn submit(&self, event: &Value, timeout: Duration) -> Result<Submitted, InvokeError> {
         let sequence = self.shared.sequence.fetch_add(1, Ordering::Relaxed);
         let (reply, outcome) = oneshot::channel();
+        let (taken_tx, taken) = oneshot::channel();
         let deadline_ms = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default() + timeout;
+        let request_id = format!("00000000-0000-4000-8000-{sequence:012x}");
         let pending = Pending {
-            request_id: format!("00000000-0000-4000-8000-{sequence:012x}"),
+            request_id: request_id.clone(),
             event: Bytes::from(serde_json::to_vec(event).expect("events serialize")),
             deadline_ms: deadline_ms.as_millis(),
             reply,
+            taken: taken_tx,
         };
         self.shared
             .queue
             .send(pending)
             .map_err(|_| InvokeError::Stopped)?;
-        match tokio::time::timeout(timeout, outcome).await {
-            Ok(Ok(outcome)) => Ok(outcome),
-            Ok(Err(_)) => Err(InvokeError::Stopped),
-            Err(_) => Err(InvokeError::Timeout(timeout)),
+        Ok(Submitted {
+            request_id,
+            taken,
+            outcome,
+        })
+    }
+
+    /// Resolves when a function posts to `/runtime/init/error`.
+    pub(crate) async fn init_error_posted(&self) -> Diagnostic {
+        loop {
+            let notified = self.shared.init_error_posted.notified();
+            if let Some(diagnostic) = self.shared.init_error.lock().expect("lock").take() {
+                return diagnostic;
+            }
+            notified.await;
         }
     }
 
@@ -192,10 +230,20 @@ impl Drop for RuntimeApi {
 }
 
 async fn next_invocation(State(shared): State<Arc<Shared>>) -> Response {
-    let pending = shared.next.lock().await.recv().await;
+    let pending = {
+        let mut queue = shared.next.lock().await;
+        loop {
+            match queue.recv().await {
+                // Withdrawn (timed out, or its function was killed) before anyone took it.
+                Some(pending) if pending.reply.is_closed() => continue,
+                other => break other,
+            }
+        }
+    };
     let Some(pending) = pending else {
         return StatusCode::GONE.into_response();
     };
+    let _ = pending.taken.send(Instant::now());
     let mut headers = HeaderMap::new();
     let header = |text: &str| text.parse().expect("valid header value");
     headers.insert("lambda-runtime-aws-request-id", header(&pending.request_id));
@@ -220,7 +268,21 @@ async fn next_invocation(State(shared): State<Arc<Shared>>) -> Response {
     (headers, pending.event).into_response()
 }
 
+/// Lambda's limit on a synchronous invocation's response payload.
+const RESPONSE_LIMIT: usize = 6 * 1024 * 1024;
+
 async fn post_response(State(shared): State<Arc<Shared>>, Path(id): Path<String>, body: Bytes) -> StatusCode {
+    if body.len() > RESPONSE_LIMIT {
+        let diagnostic = Diagnostic {
+            error_type: "Function.ResponseSizeTooLarge".to_owned(),
+            error_message: format!(
+                "Response payload size ({} bytes) exceeded maximum allowed payload size ({RESPONSE_LIMIT} bytes).",
+                body.len()
+            ),
+        };
+        complete(&shared, &id, Outcome::Error(diagnostic));
+        return StatusCode::PAYLOAD_TOO_LARGE;
+    }
     let value = serde_json::from_slice(&body)
         .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&body).into()));
     complete(&shared, &id, Outcome::Response(value))
@@ -238,6 +300,7 @@ async fn post_error(
 
 async fn post_init_error(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> StatusCode {
     *shared.init_error.lock().expect("lock") = Some(parse_diagnostic(&headers, &body));
+    shared.init_error_posted.notify_waiters();
     StatusCode::ACCEPTED
 }
 

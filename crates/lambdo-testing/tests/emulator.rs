@@ -1,0 +1,160 @@
+//! The emulator around a real bootstrap process (`lambdo-test-function`, a lambdo
+//! function that misbehaves on request).
+
+use std::{sync::Arc, time::Duration};
+
+use lambdo_testing::{Emulator, FunctionConfig, LogStream, Outcome};
+use serde_json::{json, Value};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+fn config() -> FunctionConfig {
+    FunctionConfig::new(env!("CARGO_BIN_EXE_lambdo-test-function"))
+        .name("misbehaving")
+        .timeout(Duration::from_secs(10))
+}
+
+fn error_type(outcome: &Outcome) -> &str {
+    match outcome {
+        Outcome::Error(diagnostic) => &diagnostic.error_type,
+        other => panic!("expected an error, got {other:?}"),
+    }
+}
+
+fn response(outcome: &Outcome) -> &Value {
+    match outcome {
+        Outcome::Response(value) => value,
+        other => panic!("expected a response, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn responses_warm_starts_and_logs() {
+    let emulator = Emulator::start(config()).await.unwrap();
+    let first = emulator.invoke(&json!({"echo": {"n": 1}})).await;
+    assert_eq!(response(&first.outcome), &json!({"n": 1}));
+    assert!(first.cold_start);
+    assert!(first.init.is_some());
+    let second = emulator.invoke(&json!({"echo": "again"})).await;
+    assert_eq!(response(&second.outcome), "again");
+    assert!(!second.cold_start, "the same process serves the next invocation");
+    assert_eq!(second.init, None);
+    assert_ne!(first.request_id, second.request_id);
+    // The function's output, captured line by line.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let logs = emulator.logs();
+    for invocation in [&first, &second] {
+        let line = format!("handling {}", invocation.request_id);
+        assert!(
+            logs.iter()
+                .any(|l| l.stream == LogStream::Stdout && l.text == line),
+            "{line} not in {logs:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn handler_errors_and_panics_keep_the_process() {
+    let emulator = Emulator::start(config()).await.unwrap();
+    let failed = emulator.invoke(&json!({"fail": "Orders.Rejected"})).await;
+    assert_eq!(error_type(&failed.outcome), "Orders.Rejected");
+    let panicked = emulator.invoke(&json!({"panic": "boom"})).await;
+    assert_eq!(error_type(&panicked.outcome), "Lambdo.HandlerPanic");
+    let after = emulator.invoke(&json!({"echo": 1})).await;
+    assert_eq!(response(&after.outcome), 1);
+    assert!(!after.cold_start);
+}
+
+#[tokio::test]
+async fn a_timeout_kills_the_process_and_the_next_invocation_is_cold() {
+    let emulator = Emulator::start(config().timeout(Duration::from_millis(700)))
+        .await
+        .unwrap();
+    let warm_up = emulator.invoke(&json!({"echo": 0})).await;
+    assert!(warm_up.cold_start);
+    let slow = emulator.invoke(&json!({"sleep_ms": 5_000})).await;
+    assert_eq!(error_type(&slow.outcome), "Sandbox.Timedout");
+    match &slow.outcome {
+        Outcome::Error(diagnostic) => {
+            assert!(diagnostic.error_message.contains("timed out after 0.70 seconds"))
+        }
+        _ => unreachable!(),
+    }
+    let next = emulator.invoke(&json!({"echo": "fresh"})).await;
+    assert_eq!(response(&next.outcome), "fresh");
+    assert!(next.cold_start, "a timed-out sandbox is replaced");
+}
+
+#[tokio::test]
+async fn a_crashing_process_fails_its_invocation_only() {
+    let emulator = Emulator::start(config()).await.unwrap();
+    let crashed = emulator.invoke(&json!({"exit": 3})).await;
+    assert_eq!(error_type(&crashed.outcome), "Runtime.ExitError");
+    let next = emulator.invoke(&json!({"echo": 2})).await;
+    assert_eq!(response(&next.outcome), 2);
+    assert!(next.cold_start);
+}
+
+#[tokio::test]
+async fn init_errors_are_reported() {
+    let emulator = Emulator::start(config().env("LAMBDO_TEST_INIT_ERROR", "no config table"))
+        .await
+        .unwrap();
+    let invocation = emulator.invoke(&json!({"echo": 1})).await;
+    match &invocation.outcome {
+        Outcome::Error(diagnostic) => {
+            assert_eq!(diagnostic.error_type, "Runtime.InitError");
+            assert_eq!(diagnostic.error_message, "no config table");
+        }
+        other => panic!("expected an init error, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn payloads_near_the_6_mb_limit() {
+    let emulator = Emulator::start(config()).await.unwrap();
+    let big = emulator.invoke(&json!({"bytes": 6_000_000})).await;
+    assert_eq!(response(&big.outcome).as_str().map(str::len), Some(6_000_000));
+    let too_big = emulator.invoke(&json!({"bytes": 6_500_000})).await;
+    assert_eq!(error_type(&too_big.outcome), "Lambdo.ResponseTooLarge");
+    let large_event = "y".repeat(5_000_000);
+    let echoed = emulator.invoke(&json!({"echo": large_event})).await;
+    assert_eq!(response(&echoed.outcome).as_str().map(str::len), Some(5_000_000));
+    assert!(!echoed.cold_start);
+}
+
+/// `curl`-style: the Runtime Interface Emulator's invoke endpoint over TCP.
+#[tokio::test]
+async fn the_invoke_endpoint() {
+    let emulator = Arc::new(Emulator::start(config()).await.unwrap());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(Arc::clone(&emulator).serve_invoke(listener));
+
+    let post = |body: &'static str| async move {
+        let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+        let request = format!(
+            "POST {} HTTP/1.1\r\nHost: {address}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            lambdo::INVOKE_PATH,
+            body.len()
+        );
+        stream.write_all(request.as_bytes()).await.unwrap();
+        let mut response = String::new();
+        tokio::time::timeout(Duration::from_secs(20), stream.read_to_string(&mut response))
+            .await
+            .unwrap()
+            .unwrap();
+        response
+    };
+    let ok = post(r#"{"echo":{"hello":"world"}}"#).await;
+    assert!(ok.starts_with("HTTP/1.1 200"), "{ok}");
+    assert!(ok.ends_with(r#"{"hello":"world"}"#), "{ok}");
+    let failed = post(r#"{"fail":"Orders.Rejected"}"#).await;
+    assert!(
+        failed
+            .to_ascii_lowercase()
+            .contains("x-amz-function-error: unhandled"),
+        "{failed}"
+    );
+    assert!(failed.contains(r#""errorType":"Orders.Rejected""#), "{failed}");
+    emulator.stop().await;
+}
