@@ -16,7 +16,7 @@ use tokio::{
     process::{Child, Command},
 };
 
-use crate::{runtime_api::Submitted, InvokeError, Outcome, RuntimeApi};
+use crate::{runtime_api::Submitted, Caller, InvokeError, Outcome, RuntimeApi};
 
 /// How the emulated function is configured, as in its Lambda settings.
 #[derive(Debug, Clone)]
@@ -155,6 +155,11 @@ impl Emulator {
 
     /// Invokes the function with `event`, starting a process first if none is running.
     pub async fn invoke(&self, event: &Value) -> Invocation {
+        self.invoke_as(event, Caller::default()).await
+    }
+
+    /// Invokes the function on behalf of `caller` (client context, Cognito identity).
+    pub async fn invoke_as(&self, event: &Value, caller: Caller) -> Invocation {
         let mut process = self.process.lock().await;
         let cold_start = match process.as_mut().map(Child::try_wait) {
             Some(Ok(None)) => false,
@@ -172,7 +177,7 @@ impl Emulator {
             request_id,
             mut taken,
             mut outcome,
-        } = match self.api.submit(event, timeout) {
+        } = match self.api.submit(event, timeout, caller) {
             Ok(submitted) => submitted,
             Err(err) => return failed("", "Runtime.Unknown", err.to_string(), cold_start),
         };

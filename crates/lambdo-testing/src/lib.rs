@@ -19,4 +19,4 @@ mod runtime_api;
 pub use client::{InvokeResult, TestClient, TestResponse};
 pub use emulator::{Emulator, FunctionConfig, Invocation, LogLine, LogStream};
 pub use http_event::{HttpEvent, PayloadVersion};
-pub use runtime_api::{InvokeError, Outcome, RuntimeApi};
+pub use runtime_api::{Caller, InvokeError, Outcome, RuntimeApi};

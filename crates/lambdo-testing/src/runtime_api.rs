@@ -83,10 +83,29 @@ struct Shared {
 #[derive(Debug)]
 struct Pending {
     request_id: String,
+    caller: Caller,
     event: Bytes,
     deadline_ms: u128,
     reply: oneshot::Sender<Outcome>,
     taken: oneshot::Sender<Instant>,
+}
+
+/// Who invoked the function, as the Runtime API passes it on: the mobile SDK's client
+/// context and the caller's Cognito identity, both JSON.
+///
+/// ```
+/// let caller = lambdo_testing::Caller {
+///     client_context: Some(serde_json::json!({"client": {"app_title": "todo"}, "custom": {}, "env": {}})),
+///     cognito_identity: Some(serde_json::json!({"cognitoIdentityId": "eu-central-1:1", "cognitoIdentityPoolId": "p"})),
+/// };
+/// # let _ = caller;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Caller {
+    /// `Lambda-Runtime-Client-Context`.
+    pub client_context: Option<Value>,
+    /// `Lambda-Runtime-Cognito-Identity`.
+    pub cognito_identity: Option<Value>,
 }
 
 /// One submitted invocation: its id, when the function took it, and its outcome.
@@ -170,7 +189,7 @@ impl RuntimeApi {
 
     /// Queues `event` for the function's next poll and waits for its answer.
     pub async fn invoke(&self, event: &Value, timeout: Duration) -> Result<Outcome, InvokeError> {
-        let submitted = self.submit(event, timeout)?;
+        let submitted = self.submit(event, timeout, Caller::default())?;
         match tokio::time::timeout(timeout, submitted.outcome).await {
             Ok(Ok(outcome)) => Ok(outcome),
             Ok(Err(_)) => Err(InvokeError::Stopped),
@@ -180,7 +199,12 @@ impl RuntimeApi {
 
     /// Queues `event`; dropping the returned receivers withdraws it if no function has
     /// taken it yet.
-    pub(crate) fn submit(&self, event: &Value, timeout: Duration) -> Result<Submitted, InvokeError> {
+    pub(crate) fn submit(
+        &self,
+        event: &Value,
+        timeout: Duration,
+        caller: Caller,
+    ) -> Result<Submitted, InvokeError> {
         let sequence = self.shared.sequence.fetch_add(1, Ordering::Relaxed);
         let (reply, outcome) = oneshot::channel();
         let (taken_tx, taken) = oneshot::channel();
@@ -188,6 +212,7 @@ impl RuntimeApi {
         let request_id = format!("00000000-0000-4000-8000-{sequence:012x}");
         let pending = Pending {
             request_id: request_id.clone(),
+            caller,
             event: Bytes::from(serde_json::to_vec(event).expect("events serialize")),
             deadline_ms: deadline_ms.as_millis(),
             reply,
@@ -260,6 +285,15 @@ async fn next_invocation(State(shared): State<Arc<Shared>>) -> Response {
         header("Root=1-67a1b2c3-4d5e6f708192a3b4c5d6e7f8;Parent=53995c3f42cd8ad8;Sampled=1"),
     );
     headers.insert("content-type", header("application/json"));
+    if let Some(client_context) = &pending.caller.client_context {
+        headers.insert(
+            "lambda-runtime-client-context",
+            header(&client_context.to_string()),
+        );
+    }
+    if let Some(identity) = &pending.caller.cognito_identity {
+        headers.insert("lambda-runtime-cognito-identity", header(&identity.to_string()));
+    }
     shared
         .in_flight
         .lock()

@@ -158,3 +158,23 @@ async fn the_invoke_endpoint() {
     assert!(failed.contains(r#""errorType":"Orders.Rejected""#), "{failed}");
     emulator.stop().await;
 }
+
+#[tokio::test]
+async fn client_context_and_cognito_identity_reach_the_function() {
+    let emulator = Emulator::start(config()).await.unwrap();
+    let caller = lambdo_testing::Caller {
+        client_context: Some(json!({
+            "client": {"installation_id": "i-1", "app_title": "Todo", "app_version_name": "1.0",
+                       "app_version_code": "1", "app_package_name": "com.example.todo"},
+            "custom": {}, "env": {}
+        })),
+        cognito_identity: Some(
+            json!({"cognitoIdentityId": "eu-central-1:abc", "cognitoIdentityPoolId": "eu-central-1:pool"}),
+        ),
+    };
+    let invocation = emulator.invoke_as(&json!({"caller": true}), caller).await;
+    assert_eq!(
+        response(&invocation.outcome),
+        &json!({"identity": "eu-central-1:abc", "app": "Todo"})
+    );
+}

@@ -3,7 +3,8 @@
 //!
 //! Events: `{"echo": v}` answers `v`; `{"sleep_ms": n}` sleeps first; `{"fail": "Type"}`
 //! fails with that `errorType`; `{"panic": "msg"}` panics; `{"exit": code}` exits the
-//! process; `{"bytes": n}` answers a string of `n` bytes. With
+//! process; `{"bytes": n}` answers a string of `n` bytes; `{"caller": true}` answers the caller's Cognito
+//! identity id and client app title. With
 //! `LAMBDO_TEST_INIT_ERROR=message` the function reports an init error and exits.
 
 use std::time::Duration;
@@ -22,6 +23,7 @@ struct Orders {
     panic: Option<String>,
     exit: Option<i32>,
     bytes: Option<usize>,
+    caller: bool,
 }
 
 async fn misbehave(context: Context, Json(orders): Json<Orders>) -> Result<Value, FunctionError> {
@@ -37,6 +39,11 @@ async fn misbehave(context: Context, Json(orders): Json<Orders>) -> Result<Value
     }
     if let Some(code) = orders.exit {
         std::process::exit(code);
+    }
+    if orders.caller {
+        let identity = context.identity.map(|identity| identity.identity_id);
+        let app = context.client_context.map(|client| client.client.app_title);
+        return Ok(serde_json::json!({ "identity": identity, "app": app }));
     }
     if let Some(bytes) = orders.bytes {
         return Ok(Value::String("x".repeat(bytes)));
