@@ -81,14 +81,21 @@ async fn todo_api() {
         other => panic!("expected the import to fail, got {other:?}"),
     }
 
-    // The failed invocation is logged with its request id.
+    // Lambda's JSON log format on stdout; the failed invocation is logged with its
+    // request id and errorType.
     tokio::time::sleep(Duration::from_millis(200)).await;
-    let logs = emulator.logs();
+    let lines: Vec<Value> = emulator
+        .logs()
+        .iter()
+        .filter(|line| line.stream == LogStream::Stdout)
+        .map(|line| serde_json::from_str(&line.text).unwrap_or_else(|_| panic!("not JSON: {}", line.text)))
+        .collect();
     assert!(
-        logs.iter().any(|line| line.stream == LogStream::Stderr
-            && line.text.contains("ERROR")
-            && line.text.contains(&import.request_id)),
-        "no error line for {} in {logs:#?}",
+        lines.iter().any(|line| line["level"] == "ERROR"
+            && line["requestId"] == import.request_id.as_str()
+            && line["error_type"] == "TodoImport.InvalidTodo"
+            && line["function_name"] == "todo-api"),
+        "no error line for {} in {lines:#?}",
         import.request_id
     );
     emulator.stop().await;

@@ -39,16 +39,25 @@ async fn responses_warm_starts_and_logs() {
     assert!(!second.cold_start, "the same process serves the next invocation");
     assert_eq!(second.init, None);
     assert_ne!(first.request_id, second.request_id);
-    // The function's output, captured line by line.
+    // The function's output, captured line by line: Lambda's JSON log format, with the
+    // function's settings from the environment the emulator gave it.
     tokio::time::sleep(Duration::from_millis(100)).await;
-    let logs = emulator.logs();
-    for invocation in [&first, &second] {
-        let line = format!("handling {}", invocation.request_id);
-        assert!(
-            logs.iter()
-                .any(|l| l.stream == LogStream::Stdout && l.text == line),
-            "{line} not in {logs:?}"
-        );
+    let lines: Vec<Value> = emulator
+        .logs()
+        .iter()
+        .filter(|line| line.stream == LogStream::Stdout)
+        .map(|line| serde_json::from_str(&line.text).unwrap_or_else(|_| panic!("not JSON: {}", line.text)))
+        .collect();
+    for (invocation, cold_start) in [(&first, true), (&second, false)] {
+        let line = lines
+            .iter()
+            .find(|line| line["message"] == "handling" && line["requestId"] == invocation.request_id.as_str())
+            .unwrap_or_else(|| panic!("no line for {} in {lines:#?}", invocation.request_id));
+        assert_eq!(line["cold_start"], cold_start);
+        assert_eq!(line["function_name"], "misbehaving");
+        assert_eq!(line["service"], "misbehaving");
+        assert_eq!(line["function_memory_size"], 128);
+        assert!(line["xray_trace_id"].as_str().unwrap().starts_with("Root=1-"));
     }
 }
 

@@ -1,11 +1,19 @@
 //! `Function`: a finished app that takes raw events and answers them.
 
-use std::{any::Any, panic::AssertUnwindSafe, sync::Arc};
+use std::{
+    any::Any,
+    panic::AssertUnwindSafe,
+    sync::{
+        atomic::{AtomicBool, Ordering},
+        Arc,
+    },
+};
 
 use axum::Router;
 use bytes::Bytes;
 use futures_util::FutureExt;
 use serde_json::value::RawValue;
+use tracing::Instrument;
 
 use crate::{handler::BoxFuture, http::HttpSource, source::EventShape, source::InvokeSource, Context, Error};
 
@@ -29,6 +37,8 @@ use crate::{handler::BoxFuture, http::HttpSource, source::EventShape, source::In
 #[derive(Clone)]
 pub struct Function {
     dispatch: Arc<dyn Dispatch>,
+    /// Set by the first invocation: every later one is warm.
+    warm: Arc<AtomicBool>,
 }
 
 impl std::fmt::Debug for Function {
@@ -43,6 +53,7 @@ impl Function {
     pub(crate) fn new<S: Send + Sync + 'static>(dispatcher: Dispatcher<S>) -> Self {
         Function {
             dispatch: Arc::new(dispatcher),
+            warm: Arc::new(AtomicBool::new(false)),
         }
     }
 
@@ -65,15 +76,32 @@ impl Function {
     /// # });
     /// ```
     pub async fn call(&self, event: Bytes, context: Context) -> Result<Box<RawValue>, Error> {
-        let call = Arc::clone(&self.dispatch).call(event, context);
-        match AssertUnwindSafe(call).catch_unwind().await {
-            Ok(result) => result,
-            Err(panic) => {
-                let message = panic_message(panic.as_ref());
-                tracing::error!(panic = %message, "the handler panicked");
-                Err(Error::Panic(message))
-            }
+        let cold_start = !self.warm.swap(true, Ordering::Relaxed);
+        // Every log line of the invocation carries these (see `crate::logs`).
+        let span = tracing::info_span!(
+            "lambdo.invocation",
+            request_id = %context.request_id,
+            function_arn = %context.invoked_function_arn,
+            xray_trace_id = tracing::field::Empty,
+            cold_start,
+            correlation_id = tracing::field::Empty,
+        );
+        if let Some(trace_id) = &context.xray_trace_id {
+            span.record("xray_trace_id", trace_id.as_str());
         }
+        let call = Arc::clone(&self.dispatch).call(event, context);
+        async move {
+            let result = match AssertUnwindSafe(call).catch_unwind().await {
+                Ok(result) => result,
+                Err(panic) => Err(Error::Panic(panic_message(panic.as_ref()))),
+            };
+            if let Err(error) = &result {
+                tracing::error!(error_type = error.error_type(), error = %error, "the invocation failed");
+            }
+            result
+        }
+        .instrument(span)
+        .await
     }
 
     /// The HTTP router with lambdo's layers (problem responses for every error), if the

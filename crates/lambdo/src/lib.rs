@@ -54,6 +54,7 @@ mod function;
 mod handler;
 pub mod http;
 mod local;
+pub mod logs;
 mod runtime;
 mod source;
 mod text;

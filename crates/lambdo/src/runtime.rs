@@ -23,8 +23,8 @@ use crate::{local, BoxError, Error, Function};
 ///   at `POST /2015-03-31/functions/function/invocations`, the path of AWS's Runtime
 ///   Interface Emulator. Ctrl-C (or SIGTERM) stops it cleanly.
 ///
-/// Installs a default `tracing` subscriber (level from `AWS_LAMBDA_LOG_LEVEL`, then
-/// `RUST_LOG`, default `info`) unless the program already set one.
+/// Installs a default `tracing` subscriber unless the program already set one: Lambda's
+/// JSON log format in Lambda, text locally (see [`crate::logs`]).
 ///
 /// ```no_run
 /// use lambdo::{App, Json};
@@ -39,7 +39,7 @@ use crate::{local, BoxError, Error, Function};
 /// }
 /// ```
 pub async fn run(function: Function) -> Result<(), BoxError> {
-    install_default_subscriber();
+    crate::logs::install_default(std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some());
     if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some() {
         run_on_lambda(function).await
     } else {
@@ -111,21 +111,4 @@ where
         let future = self.inner.call(invocation);
         Box::pin(RAW_EVENT.scope(RefCell::new(Some(event)), future))
     }
-}
-
-fn install_default_subscriber() {
-    use tracing_subscriber::EnvFilter;
-
-    let level = std::env::var("AWS_LAMBDA_LOG_LEVEL")
-        .ok()
-        .map(|level| level.to_ascii_lowercase())
-        .or_else(|| std::env::var("RUST_LOG").ok())
-        .unwrap_or_else(|| "info".to_owned());
-    let in_lambda = std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some();
-    // A program (or a test) that installed its own subscriber keeps it.
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_new(&level).unwrap_or_else(|_| EnvFilter::new("info")))
-        .with_ansi(!in_lambda)
-        .with_writer(std::io::stderr)
-        .try_init();
 }

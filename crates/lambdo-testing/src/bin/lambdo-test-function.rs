@@ -27,7 +27,7 @@ struct Orders {
 }
 
 async fn misbehave(context: Context, Json(orders): Json<Orders>) -> Result<Value, FunctionError> {
-    println!("handling {}", context.request_id);
+    tracing::info!(request = %context.request_id, "handling");
     if let Some(ms) = orders.sleep_ms {
         tokio::time::sleep(Duration::from_millis(ms)).await;
     }

@@ -102,6 +102,7 @@ impl<'a> HttpFields<'a> {
         Some(HttpEvent {
             payload,
             method,
+            request_id: context.request_id,
             stage: context.stage,
             context_json,
             fields: self,
@@ -118,6 +119,8 @@ struct ContextProbe<'a> {
     http: Option<HttpProbe<'a>>,
     #[serde(default, borrow)]
     stage: Option<Text<'a>>,
+    #[serde(default, borrow, rename = "requestId")]
+    request_id: Option<Text<'a>>,
 }
 
 #[derive(Deserialize)]
@@ -131,6 +134,7 @@ struct HttpProbe<'a> {
 pub(crate) struct HttpEvent<'a> {
     payload: HttpPayload,
     method: Text<'a>,
+    request_id: Option<Text<'a>>,
     stage: Option<Text<'a>>,
     context_json: &'a RawValue,
     fields: HttpFields<'a>,
@@ -139,6 +143,11 @@ pub(crate) struct HttpEvent<'a> {
 impl HttpEvent<'_> {
     pub(crate) fn payload(&self) -> HttpPayload {
         self.payload
+    }
+
+    /// API Gateway's request id, which ties the function's logs to the access logs.
+    pub(crate) fn request_id(&self) -> Option<&str> {
+        self.request_id.as_ref().map(Text::as_str)
     }
 
     /// The request for the router; `event` is the buffer the fields borrow from.

@@ -63,7 +63,16 @@ impl HttpSource {
         bytes: &Bytes,
         context: Context,
     ) -> Result<Box<RawValue>, Error> {
+        let correlation_id = event.request_id().map(str::to_owned);
         let (mut request, format) = event.into_request(bytes)?;
+        // API Gateway's request id; an ALB request is known by its trace id header.
+        let correlation_id = correlation_id.or_else(|| {
+            let trace = request.headers().get("x-amzn-trace-id")?;
+            trace.to_str().ok().map(str::to_owned)
+        });
+        if let Some(correlation_id) = correlation_id {
+            tracing::Span::current().record("correlation_id", correlation_id.as_str());
+        }
         request.extensions_mut().insert(context);
         // The panic catching and error mapping the local router does as layers, done
         // here around the one call, without a layer's cost on every route.

@@ -1,0 +1,334 @@
+//! Logs in Lambda's JSON log format.
+//!
+//! [`run`](crate::run) installs this by default in Lambda: one JSON object per line with
+//! `timestamp` (RFC 3339, milliseconds), `level`, `message` and `requestId`, plus
+//! `service`, `cold_start`, `function_name`, `function_arn`, `function_memory_size`,
+//! `xray_trace_id`, `correlation_id` and the event's own fields. Set
+//! `AWS_LAMBDA_LOG_FORMAT=Text` for plain text; local mode writes text unless it is
+//! `JSON`. The level comes from `AWS_LAMBDA_LOG_LEVEL`, then `RUST_LOG`, default `info`.
+//!
+//! To customise, install your own subscriber before `run` (lambdo then leaves it alone)
+//! and add [`JsonLogLayer`] to it where you want Lambda's format.
+
+use std::{io::Write, time::SystemTime};
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+use tracing::{
+    field::{Field, Visit},
+    span, Event, Subscriber,
+};
+use tracing_subscriber::{fmt::MakeWriter, layer::Context as LayerContext, registry::LookupSpan, Layer};
+
+/// The name of the span lambdo opens around every invocation.
+pub(crate) const INVOCATION_SPAN: &str = "lambdo.invocation";
+
+/// The span `lambda_runtime` opens around each invocation: lines logged by the runtime
+/// itself (outside lambdo's span) still get the request id from it.
+const RUNTIME_SPAN: &str = "Lambda runtime invoke";
+
+/// Keys lambdo writes itself; event fields of the same name are written as `field_<name>`.
+const RESERVED: [&str; 12] = [
+    "timestamp",
+    "level",
+    "message",
+    "requestId",
+    "service",
+    "cold_start",
+    "function_name",
+    "function_arn",
+    "function_memory_size",
+    "xray_trace_id",
+    "correlation_id",
+    "target",
+];
+
+/// A `tracing` layer that writes Lambda's JSON log format to a writer (stdout by
+/// default, which Lambda sends to CloudWatch Logs).
+///
+/// ```
+/// use tracing_subscriber::prelude::*;
+///
+/// let subscriber = tracing_subscriber::registry().with(lambdo::logs::JsonLogLayer::stdout());
+/// tracing::subscriber::with_default(subscriber, || {
+///     tracing::info!(order_id = 42, "order placed");
+/// });
+/// ```
+#[derive(Debug)]
+pub struct JsonLogLayer<W> {
+    make_writer: W,
+    process: ProcessFields,
+}
+
+/// What is the same for every line of a process.
+#[derive(Debug, Clone, Default)]
+struct ProcessFields {
+    service: Option<String>,
+    function_name: Option<String>,
+    function_memory_size: Option<u32>,
+}
+
+impl ProcessFields {
+    fn from_env() -> Self {
+        let var = |name: &str| std::env::var(name).ok().filter(|value| !value.is_empty());
+        let function_name = var("AWS_LAMBDA_FUNCTION_NAME");
+        ProcessFields {
+            service: var("LAMBDO_SERVICE_NAME")
+                .or_else(|| var("POWERTOOLS_SERVICE_NAME"))
+                .or_else(|| function_name.clone()),
+            function_name,
+            function_memory_size: var("AWS_LAMBDA_FUNCTION_MEMORY_SIZE").and_then(|size| size.parse().ok()),
+        }
+    }
+}
+
+impl JsonLogLayer<fn() -> std::io::Stdout> {
+    /// Lines to stdout; service and function from Lambda's environment
+    /// (`LAMBDO_SERVICE_NAME` or `POWERTOOLS_SERVICE_NAME` name the service, else the
+    /// function name).
+    pub fn stdout() -> Self {
+        JsonLogLayer::new(std::io::stdout)
+    }
+}
+
+impl<W> JsonLogLayer<W>
+where
+    W: for<'w> MakeWriter<'w> + 'static,
+{
+    /// Lines to `make_writer` (e.g. a test buffer).
+    ///
+    /// ```
+    /// let layer = lambdo::logs::JsonLogLayer::new(std::io::stderr);
+    /// # let _ = layer;
+    /// ```
+    pub fn new(make_writer: W) -> Self {
+        JsonLogLayer {
+            make_writer,
+            process: ProcessFields::from_env(),
+        }
+    }
+}
+
+/// The fields of lambdo's invocation span.
+#[derive(Debug, Default, Clone)]
+struct InvocationFields {
+    request_id: Option<String>,
+    function_arn: Option<String>,
+    xray_trace_id: Option<String>,
+    correlation_id: Option<String>,
+    cold_start: Option<bool>,
+}
+
+impl InvocationFields {
+    /// Takes what `inner` (a span further in) knows.
+    fn overlay(&mut self, inner: &InvocationFields) {
+        let take = |mine: &mut Option<String>, theirs: &Option<String>| {
+            if theirs.is_some() {
+                mine.clone_from(theirs);
+            }
+        };
+        take(&mut self.request_id, &inner.request_id);
+        take(&mut self.function_arn, &inner.function_arn);
+        take(&mut self.xray_trace_id, &inner.xray_trace_id);
+        take(&mut self.correlation_id, &inner.correlation_id);
+        self.cold_start = inner.cold_start.or(self.cold_start);
+    }
+}
+
+impl Visit for InvocationFields {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        let value = Some(value.to_owned());
+        match field.name() {
+            "request_id" | "requestId" => self.request_id = value,
+            "function_arn" => self.function_arn = value,
+            "xray_trace_id" | "xrayTraceId" => self.xray_trace_id = value,
+            "correlation_id" => self.correlation_id = value,
+            _ => {}
+        }
+    }
+
+    fn record_bool(&mut self, field: &Field, value: bool) {
+        if field.name() == "cold_start" {
+            self.cold_start = Some(value);
+        }
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        self.record_str(field, &format!("{value:?}"));
+    }
+}
+
+/// An event's fields as JSON values; `message` kept apart.
+#[derive(Default)]
+struct EventFields {
+    message: String,
+    fields: Map<String, Value>,
+}
+
+impl EventFields {
+    fn insert(&mut self, field: &Field, value: Value) {
+        let name = field.name();
+        if name == "message" {
+            self.message = match value {
+                Value::String(text) => text,
+                other => other.to_string(),
+            };
+        } else if RESERVED.contains(&name) {
+            self.fields.insert(format!("field_{name}"), value);
+        } else {
+            self.fields.insert(name.to_owned(), value);
+        }
+    }
+}
+
+impl Visit for EventFields {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        self.insert(field, Value::from(value));
+    }
+
+    fn record_bool(&mut self, field: &Field, value: bool) {
+        self.insert(field, Value::from(value));
+    }
+
+    fn record_i64(&mut self, field: &Field, value: i64) {
+        self.insert(field, Value::from(value));
+    }
+
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        self.insert(field, Value::from(value));
+    }
+
+    fn record_f64(&mut self, field: &Field, value: f64) {
+        self.insert(field, Value::from(value));
+    }
+
+    fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
+        self.insert(field, Value::from(value.to_string()));
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        self.insert(field, Value::from(format!("{value:?}")));
+    }
+}
+
+#[derive(Serialize)]
+struct Line<'a> {
+    timestamp: String,
+    level: &'a str,
+    message: &'a str,
+    #[serde(rename = "requestId", skip_serializing_if = "Option::is_none")]
+    request_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    service: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cold_start: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    function_name: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    function_arn: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    function_memory_size: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    xray_trace_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    correlation_id: Option<&'a str>,
+    target: &'a str,
+    #[serde(flatten)]
+    fields: &'a Map<String, Value>,
+}
+
+impl<S, W> Layer<S> for JsonLogLayer<W>
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+    W: for<'w> MakeWriter<'w> + 'static,
+{
+    fn on_new_span(&self, attrs: &span::Attributes<'_>, id: &span::Id, ctx: LayerContext<'_, S>) {
+        if !matches!(attrs.metadata().name(), INVOCATION_SPAN | RUNTIME_SPAN) {
+            return;
+        }
+        let mut fields = InvocationFields::default();
+        attrs.record(&mut fields);
+        if let Some(span) = ctx.span(id) {
+            span.extensions_mut().insert(fields);
+        }
+    }
+
+    fn on_record(&self, id: &span::Id, values: &span::Record<'_>, ctx: LayerContext<'_, S>) {
+        if let Some(span) = ctx.span(id) {
+            if let Some(fields) = span.extensions_mut().get_mut::<InvocationFields>() {
+                values.record(fields);
+            }
+        }
+    }
+
+    fn on_event(&self, event: &Event<'_>, ctx: LayerContext<'_, S>) {
+        let mut recorded = EventFields::default();
+        event.record(&mut recorded);
+        let mut invocation = InvocationFields::default();
+        for span in ctx
+            .event_scope(event)
+            .into_iter()
+            .flat_map(|scope| scope.from_root())
+        {
+            if let Some(fields) = span.extensions().get::<InvocationFields>() {
+                invocation.overlay(fields);
+            }
+        }
+        let line = Line {
+            timestamp: humantime::format_rfc3339_millis(SystemTime::now()).to_string(),
+            level: event.metadata().level().as_str(),
+            message: &recorded.message,
+            request_id: invocation.request_id.as_deref(),
+            service: self.process.service.as_deref(),
+            cold_start: invocation.cold_start,
+            function_name: self.process.function_name.as_deref(),
+            function_arn: invocation.function_arn.as_deref(),
+            function_memory_size: self.process.function_memory_size,
+            xray_trace_id: invocation.xray_trace_id.as_deref(),
+            correlation_id: invocation.correlation_id.as_deref(),
+            target: event.metadata().target(),
+            fields: &recorded.fields,
+        };
+        let Ok(mut bytes) = serde_json::to_vec(&line) else {
+            return;
+        };
+        bytes.push(b'\n');
+        // One write per line, so lines from concurrent invocations never interleave.
+        let _ = self.make_writer.make_writer().write_all(&bytes);
+    }
+}
+
+/// The level filter: `AWS_LAMBDA_LOG_LEVEL`, then `RUST_LOG`, default `info`.
+pub(crate) fn env_filter() -> tracing_subscriber::EnvFilter {
+    use tracing_subscriber::EnvFilter;
+    let level = std::env::var("AWS_LAMBDA_LOG_LEVEL")
+        .ok()
+        .map(|level| level.to_ascii_lowercase())
+        .or_else(|| std::env::var("RUST_LOG").ok())
+        .unwrap_or_else(|| "info".to_owned());
+    EnvFilter::try_new(&level).unwrap_or_else(|_| EnvFilter::new("info"))
+}
+
+/// Installs lambdo's default subscriber unless the program has one: JSON in Lambda,
+/// text locally, as `AWS_LAMBDA_LOG_FORMAT` may override.
+pub(crate) fn install_default(in_lambda: bool) {
+    use tracing_subscriber::prelude::*;
+    let json = match std::env::var("AWS_LAMBDA_LOG_FORMAT") {
+        Ok(format) => format.eq_ignore_ascii_case("json"),
+        Err(_) => in_lambda,
+    };
+    // A program (or a test) that installed its own subscriber keeps it: `try_init`
+    // fails then, and that is fine.
+    if json {
+        let _ = tracing_subscriber::registry()
+            .with(env_filter())
+            .with(JsonLogLayer::stdout())
+            .try_init();
+    } else {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(env_filter())
+            .with_ansi(!in_lambda)
+            .with_writer(std::io::stderr)
+            .try_init();
+    }
+}
