@@ -63,15 +63,24 @@ impl HttpSource {
         bytes: &Bytes,
         context: Context,
     ) -> Result<Box<RawValue>, Error> {
-        let correlation_id = event.request_id().map(str::to_owned);
+        let span = tracing::Span::current();
+        let correlation_id = (!span.is_disabled())
+            .then(|| event.request_id().map(str::to_owned))
+            .flatten();
         let (mut request, format) = event.into_request(bytes)?;
-        // API Gateway's request id; an ALB request is known by its trace id header.
-        let correlation_id = correlation_id.or_else(|| {
-            let trace = request.headers().get("x-amzn-trace-id")?;
-            trace.to_str().ok().map(str::to_owned)
-        });
-        if let Some(correlation_id) = correlation_id {
-            tracing::Span::current().record("correlation_id", correlation_id.as_str());
+        if !span.is_disabled() {
+            // API Gateway's request id; an ALB request is known by its trace id header.
+            let trace_id = || {
+                request
+                    .headers()
+                    .get("x-amzn-trace-id")?
+                    .to_str()
+                    .ok()
+                    .map(str::to_owned)
+            };
+            if let Some(correlation_id) = correlation_id.or_else(trace_id) {
+                span.record("correlation_id", correlation_id.as_str());
+            }
         }
         request.extensions_mut().insert(context);
         // The panic catching and error mapping the local router does as layers, done
