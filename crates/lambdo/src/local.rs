@@ -49,6 +49,9 @@ pub(crate) async fn serve(function: Function, address: SocketAddr) -> Result<(),
         .map_err(|err| format!("local mode cannot listen on {address}: {err}"))?;
     let bound = listener.local_addr()?;
     let app = local_router(function.clone());
+    // Listen for signals before announcing the address: whoever reads the
+    // startup line may send Ctrl-C straight away.
+    let shutdown = shutdown_signal()?;
     eprintln!(
         "lambdo: serving {} on http://{bound} (HTTP routes{}; raw events: POST http://{bound}{INVOKE_PATH})",
         function_name(),
@@ -59,7 +62,7 @@ pub(crate) async fn serve(function: Function, address: SocketAddr) -> Result<(),
         },
     );
     axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(shutdown)
         .await?;
     eprintln!("lambdo: stopped");
     Ok(())
@@ -136,25 +139,27 @@ fn function_name() -> String {
         .unwrap_or_else(|| "function".to_owned())
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
+/// Resolves on Ctrl-C (SIGINT) or SIGTERM. The handlers are registered when
+/// this is called, not when the future is first polled.
+#[cfg(unix)]
+fn shutdown_signal() -> Result<impl std::future::Future<Output = ()>, BoxError> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut terminate = signal(SignalKind::terminate())?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {},
+            _ = terminate.recv() => {},
         }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
-    }
+    })
+}
+
+/// Resolves on Ctrl-C.
+#[cfg(not(unix))]
+fn shutdown_signal() -> Result<impl std::future::Future<Output = ()>, BoxError> {
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
 }
 
 #[cfg(test)]
