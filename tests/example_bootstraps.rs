@@ -1,10 +1,11 @@
 //! Every example's release `bootstrap` as a real process under the Lambda emulator, fed
 //! real AWS payloads. `scripts/test.sh` builds the release binaries first
-//! (`cargo build --release --bins -p todo-api`); a missing binary fails the test.
+//! (`cargo build --release --bins -p todo-api -p order-worker`); a missing binary fails
+//! the test.
 
 use std::{path::PathBuf, time::Duration};
 
-use lambdo_testing::{fixtures, Emulator, FunctionConfig, HttpEvent, LogStream, Outcome, PayloadVersion};
+use lambdo_testing::{fixtures, Emulator, FunctionConfig, HttpEvent, Outcome, PayloadVersion, SqsBatch};
 use serde_json::{json, Value};
 
 /// `target/release/<name>`, next to the `target/<profile>/deps` this test runs from.
@@ -62,7 +63,7 @@ async fn todo_api() {
     let created = emulator
         .invoke(&HttpEvent::new(PayloadVersion::RestV1).from_request(&create))
         .await;
-    let answer = response(created.outcome);
+    let answer = response(created.outcome.clone());
     assert_eq!(answer["statusCode"], 201, "{answer}");
     let id = body(&answer)["id"].as_str().unwrap().to_owned();
 
@@ -84,12 +85,7 @@ async fn todo_api() {
     // Lambda's JSON log format on stdout; the failed invocation is logged with its
     // request id and errorType.
     tokio::time::sleep(Duration::from_millis(200)).await;
-    let lines: Vec<Value> = emulator
-        .logs()
-        .iter()
-        .filter(|line| line.stream == LogStream::Stdout)
-        .map(|line| serde_json::from_str(&line.text).unwrap_or_else(|_| panic!("not JSON: {}", line.text)))
-        .collect();
+    let lines = emulator.stdout_json();
     assert!(
         lines.iter().any(|line| line["level"] == "ERROR"
             && line["requestId"] == import.request_id.as_str()
@@ -98,5 +94,97 @@ async fn todo_api() {
         "no error line for {} in {lines:#?}",
         import.request_id
     );
+    assert!(
+        lines.iter().any(|line| line["message"] == "todo created"
+            && line["requestId"] == created.request_id.as_str()
+            && line["todo_id"] == id.as_str()),
+        "no creation line in {lines:#?}"
+    );
+    // Metrics as EMF objects on the same stream: the cold start, the creation, and the
+    // failed import's size (flushed although the invocation failed).
+    let metric = |name: &str| {
+        lines
+            .iter()
+            .filter(|line| line.get("_aws").is_some() && line.get(name).is_some())
+            .count()
+    };
+    assert_eq!(metric("ColdStart"), 1);
+    assert_eq!(metric("TodosCreated"), 1);
+    assert_eq!(metric("ImportSize"), 1);
+    assert_eq!(metric("TodosImported"), 0);
+    emulator.stop().await;
+}
+
+#[tokio::test]
+async fn order_worker() {
+    let config = FunctionConfig::new(release_binary("order-worker"))
+        .name("order-worker")
+        .env("LAMBDO_METRICS_NAMESPACE", "lambdo-examples")
+        .timeout(Duration::from_secs(10));
+    let emulator = Emulator::start(config).await.unwrap();
+
+    // The real sample: both orders lack a `sku`, so both fail to decode and the whole
+    // batch fails (the event source mapping backs off).
+    let sample: Value = serde_json::from_str(fixtures::SQS_STANDARD).unwrap();
+    match emulator.invoke(&sample).await.outcome {
+        Outcome::Error(diagnostic) => assert_eq!(diagnostic.error_type, "Lambdo.BatchFailed"),
+        other => panic!("expected the batch to fail, got {other:?}"),
+    }
+
+    let order = |id: &str, sku: &str, quantity: u32| json!({"orderId": id, "sku": sku, "quantity": quantity});
+    let batch = SqsBatch::standard("orders")
+        .message(&order("o-1", "tea", 2))
+        .message(&order("o-2", "gone-coffee", 1))
+        .message(&order("o-3", "tea", 0))
+        .message(&json!({"orderId": "o-4", "sku": "tea", "quantity": -1}))
+        .message(&order("o-5", "cake", 1));
+    let ids = batch.message_ids();
+    let answered = emulator.invoke(&batch.to_event()).await;
+    let failed: Vec<Value> = ids[1..4].iter().map(|id| json!({"itemIdentifier": id})).collect();
+    assert_eq!(response(answered.outcome), json!({"batchItemFailures": failed}));
+
+    // FIFO: the failure of o-11 holds back o-13 of the same group, not o-12.
+    let fifo = SqsBatch::fifo("orders")
+        .grouped("alice", &order("o-11", "gone-tea", 1))
+        .grouped("bob", &order("o-12", "tea", 1))
+        .grouped("alice", &order("o-13", "tea", 1));
+    let fifo_ids = fifo.message_ids();
+    let answered = emulator.invoke(&fifo.to_event()).await;
+    let failed =
+        json!({"batchItemFailures": [{"itemIdentifier": fifo_ids[0]}, {"itemIdentifier": fifo_ids[2]}]});
+    assert_eq!(response(answered.outcome), failed);
+
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let lines = emulator.stdout_json();
+    // Each failed record's line names it; a decode failure names the JSON path.
+    let failure = |id: &str| {
+        lines
+            .iter()
+            .find(|line| line["message"] == "the record failed" && line["correlation_id"] == id)
+            .unwrap_or_else(|| panic!("no failure line for {id} in {lines:#?}"))
+    };
+    assert_eq!(failure(&ids[1])["error"], "sku gone-coffee is out of stock");
+    assert!(failure(&ids[3])["error"]
+        .as_str()
+        .unwrap()
+        .contains("at `quantity`"));
+    let fulfilled: Vec<&Value> = lines
+        .iter()
+        .filter(|line| line["message"] == "order fulfilled")
+        .collect();
+    assert_eq!(fulfilled.len(), 3, "o-1, o-5 and o-12");
+    assert!(fulfilled
+        .iter()
+        .all(|line| line["requestId"].is_string() && line["correlation_id"].is_string()));
+    // Metrics of the batch, in the example's namespace.
+    let shipped: f64 = lines
+        .iter()
+        .filter(|line| line["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "lambdo-examples")
+        .filter_map(|line| match &line["ItemsShipped"] {
+            Value::Array(values) => Some(values.iter().filter_map(Value::as_f64).sum::<f64>()),
+            value => value.as_f64(),
+        })
+        .sum();
+    assert_eq!(shipped, 4.0);
     emulator.stop().await;
 }

@@ -170,7 +170,7 @@ async fn events_no_source_accepts_are_named() {
     assert_eq!(diagnostic.error_type, "Lambdo.UnsupportedEvent");
     assert_eq!(
         diagnostic.error_message,
-        "no registered source accepts this event: a JSON object with keys [Records, extra] arrived, \
+        "no registered source accepts this event: a batch of 1 `aws:sqs` records arrived, \
          the app handles http"
     );
     let diagnostic = client.invoke(json!([1, 2])).await.unwrap_err();

@@ -1,41 +1,11 @@
 //! Lambda's JSON log format: every line parses, carries the invocation's fields, and
 //! `cold_start` flips after the first invocation.
 
-use std::{
-    io::Write,
-    sync::{Arc, Mutex},
-};
-
 use axum::routing::get;
-use lambdo::{logs::JsonLogLayer, App, FunctionError, Json};
+use lambdo::{App, FunctionError, Json};
 use lambdo_testing::{fixtures, PayloadVersion, TestClient};
-use serde_json::{json, Value};
-use tracing_subscriber::prelude::*;
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Captured {
-    fn lines(&self) -> Vec<Value> {
-        let bytes = self.0.lock().unwrap().clone();
-        String::from_utf8(bytes)
-            .unwrap()
-            .lines()
-            .map(|line| serde_json::from_str(line).unwrap_or_else(|err| panic!("not JSON ({err}): {line}")))
-            .collect()
-    }
-}
+use lambdo_tests::CapturedLogs;
+use serde_json::json;
 
 async fn show(axum::extract::Path(id): axum::extract::Path<u32>) -> String {
     tracing::info!(todo_id = id, level = "shadowed", "showing a todo");
@@ -52,10 +22,7 @@ async fn import(Json(count): Json<u32>) -> Result<u32, FunctionError> {
 
 #[tokio::test]
 async fn every_line_is_lambda_json_with_the_invocation_fields() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::registry().with(JsonLogLayer::new(move || writer.clone()));
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (captured, _guard) = CapturedLogs::install();
 
     let app = App::new(())
         .http(axum::Router::new().route("/todos/{id}", get(show)))
@@ -115,10 +82,7 @@ async fn every_line_is_lambda_json_with_the_invocation_fields() {
 
 #[tokio::test]
 async fn authorization_and_cookies_never_reach_the_logs() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::registry().with(JsonLogLayer::new(move || writer.clone()));
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (captured, _guard) = CapturedLogs::install();
 
     async fn fail() -> Result<String, lambdo::http::Problem> {
         Err(lambdo::http::Problem::internal("the database refused us"))
@@ -134,7 +98,7 @@ async fn authorization_and_cookies_never_reach_the_logs() {
     for version in PayloadVersion::ALL {
         assert_eq!(client.send(version, request_clone(&request)).await.status, 500);
     }
-    let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let text = captured.text();
     assert!(
         text.contains("the database refused us"),
         "the 500's cause is logged"
@@ -161,12 +125,9 @@ fn request_clone(request: &http::Request<&'static str>) -> http::Request<&'stati
 #[test]
 fn reserved_json_is_written_once_per_line() {
     // A message with a newline stays one line: JSON escapes it.
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::registry().with(JsonLogLayer::new(move || writer.clone()));
-    tracing::subscriber::with_default(subscriber, || {
-        tracing::error!(details = ?json!({"a": [1, 2]}), "two\nlines");
-    });
+    let (captured, guard) = CapturedLogs::install();
+    tracing::error!(details = ?json!({"a": [1, 2]}), "two\nlines");
+    drop(guard);
     let lines = captured.lines();
     assert_eq!(lines.len(), 1);
     assert_eq!(lines[0]["message"], "two\nlines");

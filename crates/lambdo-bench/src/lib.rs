@@ -6,6 +6,11 @@
 //!   does per event: its multi-shape request parse, its adapter, its response);
 //! - [`hand_written_v2`]: an HTTP API v2 event parsed straight into its
 //!   `aws_lambda_events` struct, the path matched by hand, the response built by hand.
+//!
+//! And for SQS batches (see [`sqs`]): lambdo's per-record handler against the usual
+//! hand-written consumer on `aws_lambda_events::sqs::SqsEvent`.
+
+pub mod sqs;
 
 use axum::{extract::Path, routing::get, Router};
 use bytes::Bytes;

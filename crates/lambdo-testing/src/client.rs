@@ -85,9 +85,25 @@ impl TestClient {
     /// # });
     /// ```
     pub async fn invoke_raw(&self, event: impl Into<Bytes>) -> InvokeResult {
+        self.invoke_in(test_context(), event).await
+    }
+
+    /// Invokes the function with `event` under `context` (a near deadline, a given
+    /// request id…).
+    ///
+    /// ```
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// async fn id(context: lambdo::Context) -> Result<String, lambdo::BoxError> { Ok(context.request_id) }
+    /// let client = lambdo_testing::TestClient::new(lambdo::App::new(()).invoke(id).into_function());
+    /// let mut context = lambdo::Context::default();
+    /// context.request_id = "r-1".into();
+    /// assert_eq!(client.invoke_in(context, "null").await.unwrap(), "r-1");
+    /// # });
+    /// ```
+    pub async fn invoke_in(&self, context: lambdo::Context, event: impl Into<Bytes>) -> InvokeResult {
         let raw = self
             .function
-            .call(event.into(), test_context())
+            .call(event.into(), context)
             .await
             .map_err(Diagnostic::from)?;
         Ok(serde_json::from_str(raw.get()).expect("lambdo responses are JSON"))

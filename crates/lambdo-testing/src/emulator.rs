@@ -241,6 +241,23 @@ impl Emulator {
         self.logs.lock().expect("lock").clone()
     }
 
+    /// Every stdout line so far, parsed as JSON: log lines in Lambda's JSON log format
+    /// and EMF metrics objects.
+    ///
+    /// # Panics
+    ///
+    /// On a stdout line that is not JSON: a function logging in Lambda's JSON format
+    /// writes none.
+    pub fn stdout_json(&self) -> Vec<serde_json::Value> {
+        self.logs()
+            .iter()
+            .filter(|line| line.stream == LogStream::Stdout)
+            .map(|line| {
+                serde_json::from_str(&line.text).unwrap_or_else(|_| panic!("not JSON: {}", line.text))
+            })
+            .collect()
+    }
+
     /// Stops the function's process, if one is running.
     pub async fn stop(&self) {
         let mut process = self.process.lock().await;

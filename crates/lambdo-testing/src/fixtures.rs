@@ -15,3 +15,7 @@ pub const ALB: &str = include_str!("../fixtures/http/alb.json");
 pub const ALB_MULTI_VALUE: &str = include_str!("../fixtures/http/alb-multi-value.json");
 /// Lambda Function URL (payload 2.0), `GET /todos/1`.
 pub const FUNCTION_URL: &str = include_str!("../fixtures/http/function-url.json");
+/// SQS standard queue `orders`, two JSON messages, one with a message attribute.
+pub const SQS_STANDARD: &str = include_str!("../fixtures/sqs/standard.json");
+/// SQS FIFO queue `orders.fifo`, three messages in groups `customer-1` and `customer-2`.
+pub const SQS_FIFO: &str = include_str!("../fixtures/sqs/fifo.json");

@@ -83,6 +83,7 @@ struct Shared {
 #[derive(Debug)]
 struct Pending {
     request_id: String,
+    trace_id: String,
     caller: Caller,
     event: Bytes,
     deadline_ms: u128,
@@ -210,8 +211,15 @@ impl RuntimeApi {
         let (taken_tx, taken) = oneshot::channel();
         let deadline_ms = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default() + timeout;
         let request_id = format!("00000000-0000-4000-8000-{sequence:012x}");
+        // X-Ray's format: version, epoch seconds, 96 bits unique to the trace.
+        let trace_id = format!(
+            "Root=1-{:08x}-{:08x}{sequence:016x};Parent={sequence:016x};Sampled=1",
+            deadline_ms.as_secs() - timeout.as_secs(),
+            std::process::id(),
+        );
         let pending = Pending {
             request_id: request_id.clone(),
+            trace_id,
             caller,
             event: Bytes::from(serde_json::to_vec(event).expect("events serialize")),
             deadline_ms: deadline_ms.as_millis(),
@@ -280,10 +288,7 @@ async fn next_invocation(State(shared): State<Arc<Shared>>) -> Response {
         "lambda-runtime-invoked-function-arn",
         header(&format!("{FUNCTION_ARN}test")),
     );
-    headers.insert(
-        "lambda-runtime-trace-id",
-        header("Root=1-67a1b2c3-4d5e6f708192a3b4c5d6e7f8;Parent=53995c3f42cd8ad8;Sampled=1"),
-    );
+    headers.insert("lambda-runtime-trace-id", header(&pending.trace_id));
     headers.insert("content-type", header("application/json"));
     if let Some(client_context) = &pending.caller.client_context {
         headers.insert(

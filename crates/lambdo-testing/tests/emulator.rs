@@ -42,12 +42,7 @@ async fn responses_warm_starts_and_logs() {
     // The function's output, captured line by line: Lambda's JSON log format, with the
     // function's settings from the environment the emulator gave it.
     tokio::time::sleep(Duration::from_millis(100)).await;
-    let lines: Vec<Value> = emulator
-        .logs()
-        .iter()
-        .filter(|line| line.stream == LogStream::Stdout)
-        .map(|line| serde_json::from_str(&line.text).unwrap_or_else(|_| panic!("not JSON: {}", line.text)))
-        .collect();
+    let lines = emulator.stdout_json();
     for (invocation, cold_start) in [(&first, true), (&second, false)] {
         let line = lines
             .iter()
@@ -186,4 +181,66 @@ async fn client_context_and_cognito_identity_reach_the_function() {
         response(&invocation.outcome),
         &json!({"identity": "eu-central-1:abc", "app": "Todo"})
     );
+}
+
+/// The EMF objects (lines with `_aws`) the function wrote to stdout.
+fn emf_objects(emulator: &Emulator) -> Vec<Value> {
+    emulator
+        .logs()
+        .iter()
+        .filter(|line| line.stream == LogStream::Stdout)
+        .filter_map(|line| serde_json::from_str::<Value>(&line.text).ok())
+        .filter(|object| object.get("_aws").is_some())
+        .collect()
+}
+
+fn metric_names(object: &Value) -> Vec<String> {
+    object["_aws"]["CloudWatchMetrics"][0]["Metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|definition| definition["Name"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn metrics_reach_stdout_as_emf_even_when_the_invocation_fails() {
+    let emulator = Emulator::start(config().env("POWERTOOLS_METRICS_NAMESPACE", "Emulated"))
+        .await
+        .unwrap();
+    let failed = emulator
+        .invoke(&json!({"metrics": 150, "fail": "Orders.Rejected"}))
+        .await;
+    assert_eq!(error_type(&failed.outcome), "Orders.Rejected");
+    let answered = emulator.invoke(&json!({"metrics": 1, "echo": 1})).await;
+    assert_eq!(response(&answered.outcome), 1);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+
+    let objects = emf_objects(&emulator);
+    let names: Vec<Vec<String>> = objects.iter().map(metric_names).collect();
+    assert_eq!(names.len(), 4, "{names:?}");
+    assert_eq!(names[0], ["ColdStart"]);
+    assert_eq!(objects[0]["function_name"], "misbehaving");
+    assert_eq!(
+        (names[1].len(), names[2].len()),
+        (100, 50),
+        "150 metrics split at 100"
+    );
+    assert_eq!(names[3], ["M000"], "one ColdStart per process");
+    for object in &objects {
+        assert_eq!(object["_aws"]["CloudWatchMetrics"][0]["Namespace"], "Emulated");
+        assert_eq!(object["service"], "misbehaving");
+        assert!(object["_aws"]["Timestamp"].is_u64());
+    }
+}
+
+#[tokio::test]
+async fn the_trace_id_reaches_the_sdk_variable() {
+    let emulator = Emulator::start(config()).await.unwrap();
+    let first = emulator.invoke(&json!({"trace_env": true})).await;
+    let second = emulator.invoke(&json!({"trace_env": true})).await;
+    let first = response(&first.outcome).as_str().unwrap().to_owned();
+    let second = response(&second.outcome).as_str().unwrap();
+    assert!(first.starts_with("Root=1-"), "{first}");
+    assert_ne!(first, second, "each invocation has its own trace");
 }

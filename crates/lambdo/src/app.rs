@@ -3,9 +3,12 @@
 use axum::Router;
 
 use crate::{
+    batch::{self, BatchOptions, IntoRecordResult},
     function::{Dispatcher, Function},
     http::{HttpSource, DEFAULT_BODY_LIMIT},
+    metrics::MetricsConfig,
     source::InvokeSource,
+    sqs::{SqsRecord, SqsSource},
     Handler, IntoInvokeResponse, InvokePayload,
 };
 
@@ -46,7 +49,9 @@ pub struct App<S = ()> {
     state: S,
     router: Option<Router>,
     invoke: Option<InvokeSource<S>>,
+    sqs: Option<SqsSource<S>>,
     body_limit: usize,
+    metrics: Option<MetricsConfig>,
 }
 
 impl<S> App<S>
@@ -64,7 +69,9 @@ where
             state,
             router: None,
             invoke: None,
+            sqs: None,
             body_limit: DEFAULT_BODY_LIMIT,
+            metrics: None,
         }
     }
 
@@ -119,6 +126,61 @@ where
         self
     }
 
+    /// Handles SQS batches (standard and FIFO queues), one call per message, with the
+    /// default [`BatchOptions`]. The handler's last argument is a
+    /// [`Message<T>`](crate::sqs::Message) or an [`SqsRecord`]; it returns
+    /// `Result<(), E>`. See [`crate::sqs`].
+    ///
+    /// # Panics
+    ///
+    /// When an SQS handler is already registered: one function has one SQS handler.
+    ///
+    /// ```
+    /// use lambdo::sqs::Message;
+    ///
+    /// async fn on_order(message: Message<serde_json::Value>) -> Result<(), lambdo::BoxError> {
+    ///     tracing::info!(id = message.message_id(), "order");
+    ///     Ok(())
+    /// }
+    /// let app = lambdo::App::new(()).sqs(on_order);
+    /// # let _ = app;
+    /// ```
+    pub fn sqs<H, Args>(self, handler: H) -> Self
+    where
+        H: Handler<Args, S, SqsRecord>,
+        H::Output: IntoRecordResult,
+        Args: 'static,
+    {
+        self.sqs_with(BatchOptions::default(), handler)
+    }
+
+    /// [`App::sqs`] with `options`: concurrency, deadline margin, whole-batch failure.
+    ///
+    /// # Panics
+    ///
+    /// When an SQS handler is already registered.
+    ///
+    /// ```
+    /// use lambdo::{batch::BatchOptions, sqs::SqsRecord};
+    ///
+    /// async fn on_line(record: SqsRecord) -> Result<(), lambdo::BoxError> { Ok(()) }
+    /// let app = lambdo::App::new(()).sqs_with(BatchOptions::new().concurrency(8), on_line);
+    /// # let _ = app;
+    /// ```
+    pub fn sqs_with<H, Args>(mut self, options: BatchOptions, handler: H) -> Self
+    where
+        H: Handler<Args, S, SqsRecord>,
+        H::Output: IntoRecordResult,
+        Args: 'static,
+    {
+        assert!(
+            self.sqs.is_none(),
+            "an SQS handler is already registered: one function handles one SQS handler"
+        );
+        self.sqs = Some(SqsSource::new(batch::erase(handler), options));
+        self
+    }
+
     /// Caps HTTP request bodies at `bytes`; a larger body is a 413 problem response.
     /// Defaults to 6 MiB, Lambda's own request payload limit.
     ///
@@ -131,6 +193,21 @@ where
         self
     }
 
+    /// Sets the metrics' namespace, service and writer. By default they come from the
+    /// environment ([`MetricsConfig::from_env`]) and go to stdout when [`App::run`]
+    /// serves the function; a [`Function`] called in-process writes none.
+    ///
+    /// ```
+    /// use lambdo::metrics::MetricsConfig;
+    ///
+    /// let app = lambdo::App::new(()).metrics(MetricsConfig::new("Shop", "orders"));
+    /// # let _ = app;
+    /// ```
+    pub fn metrics(mut self, config: MetricsConfig) -> Self {
+        self.metrics = Some(config);
+        self
+    }
+
     /// Finishes the app into a [`Function`] that takes events: what [`App::run`] serves,
     /// and what tests and benchmarks call in-process.
     ///
@@ -140,11 +217,15 @@ where
     /// ```
     pub fn into_function(self) -> Function {
         let http = self.router.map(|router| HttpSource::new(router, self.body_limit));
-        Function::new(Dispatcher {
-            state: self.state,
-            http,
-            invoke: self.invoke,
-        })
+        Function::new(
+            Dispatcher {
+                state: self.state,
+                http,
+                invoke: self.invoke,
+                sqs: self.sqs,
+            },
+            self.metrics.unwrap_or_else(MetricsConfig::default_for_app),
+        )
     }
 
     /// Runs the function: against the Lambda Runtime API when `AWS_LAMBDA_RUNTIME_API` is

@@ -66,6 +66,14 @@ pub enum Error {
     /// The handler's response could not be serialized.
     #[error("the response could not be serialized: {0}")]
     Encode(#[source] serde_json::Error),
+    /// Every record of a batch failed (see [`BatchOptions::fail_whole_batch`]).
+    ///
+    /// [`BatchOptions::fail_whole_batch`]: crate::batch::BatchOptions::fail_whole_batch
+    #[error("all {records} records of the batch failed")]
+    BatchFailed {
+        /// How many records the batch had.
+        records: usize,
+    },
     /// The response is over Lambda's payload limit.
     #[error("the response is {size} bytes, over Lambda's {limit}-byte response limit")]
     ResponseTooLarge {
@@ -95,6 +103,7 @@ impl Error {
             Error::Panic(_) => "Lambdo.HandlerPanic",
             Error::Encode(_) => "Lambdo.ResponseEncode",
             Error::ResponseTooLarge { .. } => "Lambdo.ResponseTooLarge",
+            Error::BatchFailed { .. } => "Lambdo.BatchFailed",
         }
     }
 
@@ -132,7 +141,10 @@ impl Error {
     }
 
     /// Decodes `bytes` into `T`, naming the failing JSON path on error.
-    pub(crate) fn decode<T: serde::de::DeserializeOwned>(bytes: &[u8], target: &str) -> Result<T, Error> {
+    pub(crate) fn decode<'de, T: serde::Deserialize<'de>>(
+        bytes: &'de [u8],
+        target: &str,
+    ) -> Result<T, Error> {
         let mut de = serde_json::Deserializer::from_slice(bytes);
         let value =
             serde_path_to_error::deserialize(&mut de).map_err(|err| Error::from_path_error(err, target))?;

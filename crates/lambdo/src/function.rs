@@ -2,6 +2,7 @@
 
 use std::{
     any::Any,
+    future::Future,
     panic::AssertUnwindSafe,
     sync::{
         atomic::{AtomicBool, Ordering},
@@ -15,7 +16,14 @@ use futures_util::FutureExt;
 use serde_json::value::RawValue;
 use tracing::Instrument;
 
-use crate::{handler::BoxFuture, http::HttpSource, source::EventShape, source::InvokeSource, Context, Error};
+use crate::{
+    handler::BoxFuture,
+    http::HttpSource,
+    metrics::{self, Metrics, MetricsConfig},
+    source::{record_source, EventShape, InvokeSource},
+    sqs::SqsSource,
+    Context, Error,
+};
 
 /// A finished [`App`](crate::App): raw events in, the JSON response (or an [`Error`])
 /// out. This is what runs under Lambda and in local mode, and what tests call directly.
@@ -39,21 +47,24 @@ pub struct Function {
     dispatch: Arc<dyn Dispatch>,
     /// Set by the first invocation: every later one is warm.
     warm: Arc<AtomicBool>,
+    metrics: Arc<MetricsConfig>,
 }
 
 impl std::fmt::Debug for Function {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Function")
             .field("sources", &self.dispatch.sources())
+            .field("metrics", &self.metrics)
             .finish()
     }
 }
 
 impl Function {
-    pub(crate) fn new<S: Send + Sync + 'static>(dispatcher: Dispatcher<S>) -> Self {
+    pub(crate) fn new<S: Send + Sync + 'static>(dispatcher: Dispatcher<S>, metrics: MetricsConfig) -> Self {
         Function {
             dispatch: Arc::new(dispatcher),
             warm: Arc::new(AtomicBool::new(false)),
+            metrics: Arc::new(metrics),
         }
     }
 
@@ -76,6 +87,32 @@ impl Function {
     /// # });
     /// ```
     pub async fn call(&self, event: Bytes, context: Context) -> Result<Box<RawValue>, Error> {
+        let invocation = self.invocation(&context);
+        let call = Arc::clone(&self.dispatch).call(event, context);
+        invocation
+            .run(async move {
+                let result = match AssertUnwindSafe(call).catch_unwind().await {
+                    Ok(result) => result,
+                    Err(panic) => Err(Error::Panic(panic_message(panic.as_ref()))),
+                };
+                if let Err(error) = &result {
+                    tracing::error!(error_type = error.error_type(), error = %error, "the invocation failed");
+                }
+                result
+            })
+            .await
+    }
+
+    /// This function as [`crate::run`] serves it: default metrics go to stdout.
+    pub(crate) fn served(mut self) -> Self {
+        if let Some(config) = self.metrics.served() {
+            self.metrics = Arc::new(config);
+        }
+        self
+    }
+
+    /// Starts an invocation: decides whether it is the cold start and opens its span.
+    pub(crate) fn invocation(&self, context: &Context) -> Invocation {
         let cold_start = !self.warm.swap(true, Ordering::Relaxed);
         // Every log line of the invocation carries these (see `crate::logs`).
         let span = tracing::info_span!(
@@ -89,19 +126,12 @@ impl Function {
         if let Some(trace_id) = &context.xray_trace_id {
             span.record("xray_trace_id", trace_id.as_str());
         }
-        let call = Arc::clone(&self.dispatch).call(event, context);
-        async move {
-            let result = match AssertUnwindSafe(call).catch_unwind().await {
-                Ok(result) => result,
-                Err(panic) => Err(Error::Panic(panic_message(panic.as_ref()))),
-            };
-            if let Err(error) = &result {
-                tracing::error!(error_type = error.error_type(), error = %error, "the invocation failed");
-            }
-            result
+        let cold_start = cold_start.then(|| function_name(&context.invoked_function_arn));
+        Invocation {
+            span,
+            cold_start,
+            config: Arc::clone(&self.metrics),
         }
-        .instrument(span)
-        .await
     }
 
     /// The HTTP router with lambdo's layers (problem responses for every error), if the
@@ -128,11 +158,46 @@ impl Function {
     }
 }
 
+/// One invocation's span and metrics, around the work that handles it.
+pub(crate) struct Invocation {
+    span: tracing::Span,
+    /// The function's name, on the first invocation of the process.
+    cold_start: Option<String>,
+    config: Arc<MetricsConfig>,
+}
+
+impl Invocation {
+    /// Runs `work` in the invocation's span with a fresh [`Metrics`], then writes the
+    /// metrics (whatever `work` returned: errors are measured too).
+    pub(crate) async fn run<F: Future>(self, work: F) -> F::Output {
+        let recorded = Metrics::new();
+        let output = metrics::CURRENT
+            .scope(recorded.clone(), work)
+            .instrument(self.span)
+            .await;
+        self.config.flush(&recorded, self.cold_start.as_deref());
+        output
+    }
+}
+
+/// The function's name: Lambda's variable, else the last part of the invoked ARN.
+fn function_name(invoked_arn: &str) -> String {
+    std::env::var("AWS_LAMBDA_FUNCTION_NAME").unwrap_or_else(|_| {
+        invoked_arn
+            .split(':')
+            .nth(6)
+            .filter(|name| !name.is_empty())
+            .unwrap_or("function")
+            .to_owned()
+    })
+}
+
 /// The registered sources with the app state, before type erasure.
 pub(crate) struct Dispatcher<S> {
     pub(crate) state: S,
     pub(crate) http: Option<HttpSource>,
     pub(crate) invoke: Option<InvokeSource<S>>,
+    pub(crate) sqs: Option<SqsSource<S>>,
 }
 
 trait Dispatch: Send + Sync {
@@ -151,10 +216,22 @@ impl<S: Send + Sync + 'static> Dispatch for Dispatcher<S> {
                 }
             }
             let shape = EventShape::parse(&event)?;
-            match (shape, &self.http, &self.invoke) {
-                (EventShape::Http(request), Some(http), _) => http.handle(request, &event, context).await,
-                (_, _, Some(invoke)) => invoke.call(event.clone(), &context, &self.state).await,
-                (shape, _, _) => Err(Error::unsupported_event(shape.describe(), self.sources())),
+            let shape = match shape {
+                EventShape::Http(request) if self.http.is_some() => {
+                    let http = self.http.as_ref().expect("checked above");
+                    return http.handle(request, &event, context).await;
+                }
+                EventShape::Records(records) => match self.records_handler(&records) {
+                    Some(RecordsHandler::Sqs(sqs)) => {
+                        return sqs.handle(&event, records, &context, &self.state).await;
+                    }
+                    None => EventShape::Records(records),
+                },
+                other => other,
+            };
+            match &self.invoke {
+                Some(invoke) => invoke.call(event.clone(), &context, &self.state).await,
+                None => Err(Error::unsupported_event(shape.describe(), self.sources())),
             }
         })
     }
@@ -168,10 +245,29 @@ impl<S: Send + Sync + 'static> Dispatch for Dispatcher<S> {
         if self.http.is_some() {
             sources.push("http");
         }
+        if self.sqs.is_some() {
+            sources.push("sqs");
+        }
         if self.invoke.is_some() {
             sources.push("invoke");
         }
         sources
+    }
+}
+
+/// The registered source a batch of records goes to.
+enum RecordsHandler<'a, S> {
+    Sqs(&'a SqsSource<S>),
+}
+
+impl<S> Dispatcher<S> {
+    /// Chooses by the first record's `eventSource`: a batch never mixes sources.
+    fn records_handler(&self, records: &[&RawValue]) -> Option<RecordsHandler<'_, S>> {
+        let source = record_source(records.first()?)?;
+        match source.as_str() {
+            "aws:sqs" => self.sqs.as_ref().map(RecordsHandler::Sqs),
+            _ => None,
+        }
     }
 }
 

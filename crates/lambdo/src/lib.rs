@@ -30,13 +30,17 @@
 //!
 //! - **[`App`]** registers the sources one function handles: [`App::http`] (an axum
 //!   `Router`, served for API Gateway REST and HTTP APIs, ALB and Function URLs) and
-//!   [`App::invoke`] (direct invocation with any `T: DeserializeOwned`). The source of
-//!   each event is detected from its shape.
+//!   [`App::invoke`] (direct invocation with any `T: DeserializeOwned`) and [`App::sqs`]
+//!   (one call per message, partial batch failures; see [`sqs`] and [`batch`]). The
+//!   source of each event is detected from its shape.
 //! - **[Handlers](Handler)** are `async fn`s whose arguments are extractors: any number of
 //!   [`FromContext`] ones ([`State`], [`Context`]) and, last, at most one that consumes the
 //!   payload ([`Json`]).
 //! - **[Errors](Error)** carry a stable `errorType`; HTTP errors are RFC 9457
 //!   [`Problem`](http::Problem) responses.
+//! - **Observability**: [`run`] installs Lambda's JSON log format for `tracing` (see
+//!   [`logs`]); the [`Metrics`](metrics::Metrics) extractor writes CloudWatch EMF metrics
+//!   at the end of each invocation (see [`metrics`]).
 //! - **Local mode**: without `AWS_LAMBDA_RUNTIME_API`, [`run`] serves the app on
 //!   `127.0.0.1:3000` (see [`run`]).
 //!
@@ -48,6 +52,7 @@
 pub(crate) const RESPONSE_LIMIT: usize = 6 * 1024 * 1024;
 
 mod app;
+pub mod batch;
 mod error;
 mod extract;
 mod function;
@@ -55,8 +60,10 @@ mod handler;
 pub mod http;
 mod local;
 pub mod logs;
+pub mod metrics;
 mod runtime;
 mod source;
+pub mod sqs;
 mod text;
 
 pub use app::App;

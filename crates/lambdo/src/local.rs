@@ -12,7 +12,7 @@ use axum::{
     middleware::{self, Next},
     response::{IntoResponse, Response},
     routing::post,
-    Extension, Router,
+    Router,
 };
 use lambda_runtime::Diagnostic;
 
@@ -80,22 +80,15 @@ pub(crate) fn local_router(function: Function) -> Router {
     };
     Router::new()
         .route(INVOKE_PATH, post(invoke))
-        .with_state(function)
+        .with_state(function.clone())
         .fallback_service(routes)
-        .layer(middleware::from_fn(with_local_context))
+        .layer(middleware::from_fn_with_state(function, as_invocation))
 }
 
 /// Answers like Lambda's Invoke API: 200 with the response, or 200 with
 /// `X-Amz-Function-Error: Unhandled` and the error's `Diagnostic`.
-async fn invoke(
-    State(function): State<Function>,
-    context: Option<Extension<Context>>,
-    event: Bytes,
-) -> Response {
-    let context = context
-        .map(|Extension(context)| context)
-        .unwrap_or_else(local_context);
-    match function.call(event, context).await {
+async fn invoke(State(function): State<Function>, event: Bytes) -> Response {
+    match function.call(event, local_context()).await {
         Ok(raw) => (
             [("content-type", "application/json")],
             String::from(Box::<str>::from(raw)),
@@ -113,9 +106,16 @@ async fn invoke(
     }
 }
 
-async fn with_local_context(mut request: Request, next: Next) -> Response {
-    request.extensions_mut().insert(local_context());
-    next.run(request).await
+/// Gives each local HTTP request what an invocation in Lambda has: a context, a
+/// span, metrics. (The invoke path makes its own through [`Function::call`].)
+async fn as_invocation(State(function): State<Function>, mut request: Request, next: Next) -> Response {
+    if request.uri().path() == INVOKE_PATH {
+        return next.run(request).await;
+    }
+    let context = local_context();
+    let invocation = function.invocation(&context);
+    request.extensions_mut().insert(context);
+    invocation.run(next.run(request)).await
 }
 
 /// A Lambda context for one local invocation.

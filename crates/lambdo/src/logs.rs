@@ -243,7 +243,10 @@ where
     W: for<'w> MakeWriter<'w> + 'static,
 {
     fn on_new_span(&self, attrs: &span::Attributes<'_>, id: &span::Id, ctx: LayerContext<'_, S>) {
-        if !matches!(attrs.metadata().name(), INVOCATION_SPAN | RUNTIME_SPAN) {
+        if !matches!(
+            attrs.metadata().name(),
+            INVOCATION_SPAN | RUNTIME_SPAN | crate::batch::RECORD_SPAN
+        ) {
             return;
         }
         let mut fields = InvocationFields::default();

@@ -39,6 +39,7 @@ use crate::{local, BoxError, Error, Function};
 /// }
 /// ```
 pub async fn run(function: Function) -> Result<(), BoxError> {
+    let function = function.served();
     crate::logs::install_default(std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some());
     if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some() {
         run_on_lambda(function).await

@@ -1,6 +1,9 @@
 //! Bulk import by direct invocation (`aws lambda invoke`, a Step Functions task…).
 
-use lambdo::{FunctionError, Json, State};
+use lambdo::{
+    metrics::{Metrics, Unit},
+    FunctionError, Json, State,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::{
@@ -29,8 +32,10 @@ pub struct Imported {
 /// `TodoImport.InvalidTodo`; callers (and alarms) can match on it.
 pub async fn import_todos<S: TodoStore>(
     State(store): State<S>,
+    metrics: Metrics,
     Json(import): Json<ImportTodos>,
 ) -> Result<Imported, FunctionError> {
+    metrics.add("ImportSize", Unit::Count, import.todos.len() as f64)?;
     let mut valid = Vec::with_capacity(import.todos.len());
     for (index, new_todo) in import.todos.into_iter().enumerate() {
         let todo = new_todo.into_todo().map_err(|problem| {
@@ -49,5 +54,7 @@ pub async fn import_todos<S: TodoStore>(
             .map_err(|err| FunctionError::new("TodoImport.StoreUnavailable", err.to_string()))?;
         created.push(todo);
     }
+    metrics.add("TodosImported", Unit::Count, created.len() as f64)?;
+    tracing::info!(count = created.len(), "todos imported");
     Ok(Imported { created })
 }

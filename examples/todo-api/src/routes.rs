@@ -7,7 +7,11 @@ use axum::{
     routing::get,
     Router,
 };
-use lambdo::{http::Problem, Json};
+use lambdo::{
+    http::Problem,
+    metrics::{Metrics, Unit},
+    Json,
+};
 use uuid::Uuid;
 
 use crate::{
@@ -29,9 +33,13 @@ pub fn router<S: TodoStore>() -> Router<S> {
 
 async fn create_todo<S: TodoStore>(
     State(store): State<S>,
+    metrics: Metrics,
     Json(new_todo): Json<NewTodo>,
 ) -> Result<impl IntoResponse, Problem> {
     let todo = store.create(new_todo.into_todo()?).await?;
+    tracing::info!(todo_id = %todo.id, "todo created");
+    // A constant name and unit never fail to record; a metric is not worth a 500.
+    let _ = metrics.add("TodosCreated", Unit::Count, 1.0);
     let location = format!("/todos/{}", todo.id);
     Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(todo)))
 }
@@ -57,6 +65,7 @@ async fn delete_todo<S: TodoStore>(
     Path(id): Path<Uuid>,
 ) -> Result<StatusCode, Problem> {
     store.delete(id).await?;
+    tracing::info!(todo_id = %id, "todo deleted");
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -4,12 +4,17 @@
 //! Events: `{"echo": v}` answers `v`; `{"sleep_ms": n}` sleeps first; `{"fail": "Type"}`
 //! fails with that `errorType`; `{"panic": "msg"}` panics; `{"exit": code}` exits the
 //! process; `{"bytes": n}` answers a string of `n` bytes; `{"caller": true}` answers the caller's Cognito
-//! identity id and client app title. With
+//! identity id and client app title; `{"metrics": n}` records `n` metrics first (so they
+//! are flushed whatever happens next); `{"trace_env": true}` answers the
+//! `_X_AMZN_TRACE_ID` variable the SDKs read. With
 //! `LAMBDO_TEST_INIT_ERROR=message` the function reports an init error and exits.
 
 use std::time::Duration;
 
-use lambdo::{App, Context, FunctionError, Json};
+use lambdo::{
+    metrics::{Metrics, Unit},
+    App, Context, FunctionError, Json,
+};
 use serde::Deserialize;
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -24,10 +29,19 @@ struct Orders {
     exit: Option<i32>,
     bytes: Option<usize>,
     caller: bool,
+    metrics: Option<usize>,
+    trace_env: bool,
 }
 
-async fn misbehave(context: Context, Json(orders): Json<Orders>) -> Result<Value, FunctionError> {
+async fn misbehave(
+    context: Context,
+    metrics: Metrics,
+    Json(orders): Json<Orders>,
+) -> Result<Value, FunctionError> {
     tracing::info!(request = %context.request_id, "handling");
+    for n in 0..orders.metrics.unwrap_or(0) {
+        metrics.add(&format!("M{n:03}"), Unit::Count, 1.0)?;
+    }
     if let Some(ms) = orders.sleep_ms {
         tokio::time::sleep(Duration::from_millis(ms)).await;
     }
@@ -44,6 +58,9 @@ async fn misbehave(context: Context, Json(orders): Json<Orders>) -> Result<Value
         let identity = context.identity.map(|identity| identity.identity_id);
         let app = context.client_context.map(|client| client.client.app_title);
         return Ok(serde_json::json!({ "identity": identity, "app": app }));
+    }
+    if orders.trace_env {
+        return Ok(std::env::var("_X_AMZN_TRACE_ID").map_or(Value::Null, Value::String));
     }
     if let Some(bytes) = orders.bytes {
         return Ok(Value::String("x".repeat(bytes)));

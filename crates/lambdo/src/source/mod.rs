@@ -5,4 +5,4 @@ mod shape;
 
 pub use invoke::IntoInvokeResponse;
 pub(crate) use invoke::InvokeSource;
-pub(crate) use shape::EventShape;
+pub(crate) use shape::{record_source, EventShape};

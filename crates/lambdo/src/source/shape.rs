@@ -11,6 +11,7 @@ use serde::{
     de::{self, IgnoredAny, MapAccess, Visitor},
     Deserialize, Deserializer,
 };
+use serde_json::value::RawValue;
 
 use crate::{
     http::{HttpEvent, HttpFields, HttpPayload},
@@ -26,6 +27,8 @@ use crate::{
 pub(crate) enum EventShape<'a> {
     /// An HTTP event from API Gateway, ALB or a Function URL.
     Http(HttpEvent<'a>),
+    /// A batch of records (SQS, SNS, S3, DynamoDB Streams, Kinesis), each still raw.
+    Records(Vec<&'a RawValue>),
     /// A JSON object that no known source sends; its first keys, for error messages.
     OtherObject(Vec<String>),
     /// A JSON value that is not an object (`"text"`, `[..]`, `42`, `null`…).
@@ -61,6 +64,11 @@ impl fmt::Display for EventShape<'_> {
                 HttpPayload::HttpV2 => f.write_str("an API Gateway HTTP API (v2) or Function URL HTTP event"),
                 HttpPayload::Alb => f.write_str("an ALB HTTP event"),
             },
+            EventShape::Records(records) => match records.first().and_then(|first| record_source(first)) {
+                Some(source) => write!(f, "a batch of {} `{source}` records", records.len()),
+                None if records.is_empty() => f.write_str("an empty batch of records"),
+                None => write!(f, "a batch of {} records of no known source", records.len()),
+            },
             EventShape::OtherObject(keys) if keys.is_empty() => f.write_str("an empty JSON object"),
             EventShape::OtherObject(keys) => {
                 write!(f, "a JSON object with keys [{}", keys.join(", "))?;
@@ -75,6 +83,18 @@ impl fmt::Display for EventShape<'_> {
 }
 
 const MAX_KEYS_DESCRIBED: usize = 8;
+
+/// The `eventSource` of a record (`aws:sqs`, `aws:kinesis`…; SNS spells it
+/// `EventSource`), read from the record alone.
+pub(crate) fn record_source(record: &RawValue) -> Option<String> {
+    #[derive(Deserialize)]
+    struct Head<'a> {
+        #[serde(rename = "eventSource", alias = "EventSource", borrow)]
+        source: Option<Text<'a>>,
+    }
+    let head: Head<'_> = serde_json::from_str(record.get()).ok()?;
+    head.source.map(|source| source.0.into_owned())
+}
 
 impl<'de> Deserialize<'de> for EventShape<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -112,6 +132,64 @@ impl<'de> Deserialize<'de> for KeyList {
     }
 }
 
+/// The value of a top-level `Records` key: the records, scanned but not built (each
+/// source reads its own), when it is an array; anything else is some other event's
+/// field.
+struct RecordsField<'a>(Option<Vec<&'a RawValue>>);
+
+impl<'de> Deserialize<'de> for RecordsField<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct RecordsVisitor;
+
+        impl<'de> Visitor<'de> for RecordsVisitor {
+            type Value = RecordsField<'de>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut records = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+                while let Some(record) = seq.next_element::<&'de RawValue>()? {
+                    records.push(record);
+                }
+                Ok(RecordsField(Some(records)))
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(RecordsField(None))
+            }
+
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+                Ok(RecordsField(None))
+            }
+
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(RecordsField(None))
+            }
+
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+                Ok(RecordsField(None))
+            }
+
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+                Ok(RecordsField(None))
+            }
+
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(RecordsField(None))
+            }
+
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(RecordsField(None))
+            }
+        }
+
+        deserializer.deserialize_any(RecordsVisitor)
+    }
+}
+
 struct ShapeVisitor;
 
 impl<'de> Visitor<'de> for ShapeVisitor {
@@ -123,14 +201,18 @@ impl<'de> Visitor<'de> for ShapeVisitor {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<EventShape<'de>, A::Error> {
         let mut http = HttpFields::default();
+        let mut records = None;
         while let Some(key) = map.next_key::<Text<'de>>()? {
-            if !http.take(key.as_str(), &mut map)? {
+            if key.as_str() == "Records" {
+                records = map.next_value::<RecordsField<'de>>()?.0;
+            } else if !http.take(key.as_str(), &mut map)? {
                 map.next_value::<IgnoredAny>()?;
             }
         }
-        Ok(match http.into_event() {
-            Some(event) => EventShape::Http(event),
-            None => EventShape::OtherObject(Vec::new()),
+        Ok(match (http.into_event(), records) {
+            (Some(event), _) => EventShape::Http(event),
+            (None, Some(records)) => EventShape::Records(records),
+            (None, None) => EventShape::OtherObject(Vec::new()),
         })
     }
 
@@ -203,8 +285,24 @@ mod tests {
             EventShape::parse(br#"{"Records":[],"x":{"y":1}}"#)
                 .unwrap()
                 .describe(),
-            "a JSON object with keys [Records, x]"
+            "an empty batch of records"
         );
+        assert_eq!(
+            EventShape::parse(br#"{"Records":[{"eventSource":"aws:s3"}]}"#)
+                .unwrap()
+                .describe(),
+            "a batch of 1 `aws:s3` records"
+        );
+        // `Records` that is not an array belongs to some other event.
+        for other in [
+            &br#"{"Records":{"a":[1]},"x":1}"#[..],
+            br#"{"Records":"many","x":1}"#,
+        ] {
+            assert_eq!(
+                EventShape::parse(other).unwrap().describe(),
+                "a JSON object with keys [Records, x]"
+            );
+        }
         assert_eq!(
             EventShape::parse(b"{").unwrap_err().error_type(),
             "Lambdo.InvalidEvent"

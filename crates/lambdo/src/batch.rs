@@ -1,0 +1,369 @@
+//! Batches of records (SQS; the stream sources share it): one handler call per record,
+//! and a `batchItemFailures` response that lists exactly the records that did not
+//! succeed, so Lambda redelivers those and only those.
+//!
+//! Every record ends in exactly one of two states: succeeded, or listed as failed. A
+//! record fails when its handler returns an error or panics, when it does not decode,
+//! when an earlier record it is ordered after failed, or when the invocation's deadline
+//! came too close to start it.
+
+use std::{
+    collections::HashSet,
+    panic::AssertUnwindSafe,
+    sync::Arc,
+    time::{Duration, SystemTime, UNIX_EPOCH},
+};
+
+use futures_util::{stream, FutureExt, StreamExt};
+use serde::Serialize;
+use serde_json::value::RawValue;
+use tracing::Instrument;
+
+use crate::{function::panic_message, handler::BoxFuture, BoxError, Context, Error, Handler};
+
+/// The span each record's handler runs in; its `correlation_id` is the record's
+/// identifier (see [`crate::logs`]).
+pub(crate) const RECORD_SPAN: &str = "lambdo.record";
+
+/// How a batch source processes its records.
+///
+/// ```
+/// use std::time::Duration;
+/// use lambdo::batch::BatchOptions;
+///
+/// let options = BatchOptions::new()
+///     .concurrency(8)
+///     .deadline_margin(Duration::from_secs(2))
+///     .fail_whole_batch(false);
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchOptions {
+    concurrency: usize,
+    deadline_margin: Duration,
+    fail_whole_batch: bool,
+    pub(crate) fifo_stop_batch: bool,
+}
+
+impl Default for BatchOptions {
+    fn default() -> Self {
+        BatchOptions {
+            concurrency: 1,
+            deadline_margin: Duration::from_secs(1),
+            fail_whole_batch: true,
+            fifo_stop_batch: false,
+        }
+    }
+}
+
+impl BatchOptions {
+    /// One record at a time, a one-second deadline margin, and an error when every
+    /// record of a batch failed.
+    pub fn new() -> Self {
+        BatchOptions::default()
+    }
+
+    /// Handles up to `records` records of a standard SQS batch at once (default 1).
+    /// Ordered sources (FIFO queues, streams) always go one record at a time.
+    ///
+    /// ```
+    /// let options = lambdo::batch::BatchOptions::new().concurrency(10);
+    /// # let _ = options;
+    /// ```
+    pub fn concurrency(mut self, records: usize) -> Self {
+        self.concurrency = records.max(1);
+        self
+    }
+
+    /// Starts no record once the invocation has less than `margin` left (default one
+    /// second); the records not started are reported failed, so Lambda redelivers them
+    /// instead of the whole batch timing out.
+    ///
+    /// ```
+    /// let options = lambdo::batch::BatchOptions::new().deadline_margin(std::time::Duration::from_millis(500));
+    /// # let _ = options;
+    /// ```
+    pub fn deadline_margin(mut self, margin: Duration) -> Self {
+        self.deadline_margin = margin;
+        self
+    }
+
+    /// When every record of a batch failed, fail the invocation (`Lambdo.BatchFailed`)
+    /// so the event source mapping backs off (`true`, the default), or answer with
+    /// every record listed (`false`).
+    ///
+    /// ```
+    /// let options = lambdo::batch::BatchOptions::new().fail_whole_batch(false);
+    /// # let _ = options;
+    /// ```
+    pub fn fail_whole_batch(mut self, fail: bool) -> Self {
+        self.fail_whole_batch = fail;
+        self
+    }
+
+    /// On a FIFO queue, a failure stops only its own message group by default: later
+    /// messages of that group are reported failed, other groups go on. With `true`, the
+    /// first failure stops the whole batch.
+    ///
+    /// ```
+    /// let options = lambdo::batch::BatchOptions::new().fifo_stop_batch(true);
+    /// # let _ = options;
+    /// ```
+    pub fn fifo_stop_batch(mut self, stop: bool) -> Self {
+        self.fifo_stop_batch = stop;
+        self
+    }
+}
+
+/// What a per-record handler may return: `Result<(), E>` with `E: Into<BoxError>`, or
+/// `()` for handlers that cannot fail.
+///
+/// ```
+/// use lambdo::batch::IntoRecordResult;
+///
+/// let failed: Result<(), lambdo::BoxError> = Err("out of stock".into());
+/// assert_eq!(failed.into_record_result().unwrap_err().error_type(), "Lambdo.HandlerError");
+/// assert!(().into_record_result().is_ok());
+/// ```
+pub trait IntoRecordResult {
+    /// `Ok` when the record succeeded.
+    fn into_record_result(self) -> Result<(), Error>;
+}
+
+impl<E: Into<BoxError>> IntoRecordResult for Result<(), E> {
+    fn into_record_result(self) -> Result<(), Error> {
+        self.map_err(Error::handler)
+    }
+}
+
+impl IntoRecordResult for () {
+    fn into_record_result(self) -> Result<(), Error> {
+        Ok(())
+    }
+}
+
+/// A record handler with its argument types erased.
+pub(crate) type RecordFn<S, P> = Arc<dyn Fn(P, &Context, &S) -> BoxFuture<Result<(), Error>> + Send + Sync>;
+
+pub(crate) fn erase<H, Args, S, P>(handler: H) -> RecordFn<S, P>
+where
+    H: Handler<Args, S, P>,
+    H::Output: IntoRecordResult,
+    Args: 'static,
+{
+    Arc::new(move |payload, context, state| {
+        let call = handler.call(payload, context, state);
+        Box::pin(async move { call.await?.into_record_result() })
+    })
+}
+
+/// How the records of one batch relate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Order {
+    /// Independent records (standard SQS): up to `concurrency` at once.
+    Unordered,
+    /// Ordered within groups (SQS FIFO message groups): a failure fails every later
+    /// record of its group.
+    Grouped,
+    /// One order for the whole batch (streams, or FIFO with `fifo_stop_batch`): a
+    /// failure fails every later record.
+    Sequential,
+}
+
+/// One record, before it runs: its identifier, its ordering group, and its payload (or
+/// why its envelope could not be read).
+pub(crate) struct Pending<P> {
+    pub(crate) id: Box<str>,
+    pub(crate) group: Option<Box<str>>,
+    pub(crate) payload: Result<P, Error>,
+}
+
+/// Why a record never reached its handler.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum NotStarted {
+    Deadline,
+    EarlierFailure,
+}
+
+enum Outcome {
+    Succeeded,
+    Failed,
+    NotStarted(NotStarted),
+}
+
+/// Runs every record and answers Lambda's partial batch response.
+pub(crate) async fn process<S, P: Send + 'static>(
+    records: Vec<Pending<P>>,
+    order: Order,
+    options: &BatchOptions,
+    handler: &RecordFn<S, P>,
+    context: &Context,
+    state: &S,
+) -> Result<Box<RawValue>, Error> {
+    let deadline = Deadline::new(context.deadline, options.deadline_margin);
+    let ids: Vec<Box<str>> = records.iter().map(|record| record.id.clone()).collect();
+    let outcomes = match order {
+        Order::Unordered => {
+            stream::iter(records)
+                .map(|record| {
+                    // Checked as the record is about to start, not when the batch began.
+                    let near = deadline.is_near();
+                    let run = (!near).then(|| start(record, handler, context, state));
+                    async move {
+                        match run {
+                            Some(run) => run.await,
+                            None => Outcome::NotStarted(NotStarted::Deadline),
+                        }
+                    }
+                })
+                .buffered(options.concurrency)
+                .collect::<Vec<_>>()
+                .await
+        }
+        Order::Grouped | Order::Sequential => {
+            let mut outcomes = Vec::with_capacity(records.len());
+            // Sequential batches are one group.
+            let mut failed_groups: HashSet<Option<Box<str>>> = HashSet::new();
+            for record in records {
+                let group_key = match order {
+                    Order::Grouped => record.group.clone(),
+                    _ => None,
+                };
+                if failed_groups.contains(&group_key) {
+                    outcomes.push(Outcome::NotStarted(NotStarted::EarlierFailure));
+                    continue;
+                }
+                if deadline.is_near() {
+                    outcomes.push(Outcome::NotStarted(NotStarted::Deadline));
+                    continue;
+                }
+                let outcome = start(record, handler, context, state).await;
+                if matches!(outcome, Outcome::Failed) {
+                    failed_groups.insert(group_key);
+                }
+                outcomes.push(outcome);
+            }
+            outcomes
+        }
+    };
+    respond(&ids, &outcomes, options)
+}
+
+/// Runs one record's handler in its span, turning every way it can fail (decode error,
+/// handler error, panic) into `Failed` with a log line naming the record.
+fn start<S, P: Send + 'static>(
+    record: Pending<P>,
+    handler: &RecordFn<S, P>,
+    context: &Context,
+    state: &S,
+) -> impl std::future::Future<Output = Outcome> + Send + 'static {
+    let span = tracing::info_span!(RECORD_SPAN, correlation_id = %record.id);
+    // Decoding happens in the handler's extractors, synchronously: guard it too.
+    let call = record.payload.and_then(|payload| {
+        std::panic::catch_unwind(AssertUnwindSafe(|| handler(payload, context, state)))
+            .map_err(|panic| Error::Panic(panic_message(panic.as_ref())))
+    });
+    let id = record.id;
+    async move {
+        let result = match call {
+            Ok(call) => match AssertUnwindSafe(call).catch_unwind().await {
+                Ok(result) => result,
+                Err(panic) => Err(Error::Panic(panic_message(panic.as_ref()))),
+            },
+            Err(error) => Err(error),
+        };
+        match result {
+            Ok(()) => Outcome::Succeeded,
+            Err(error) => {
+                tracing::error!(
+                    item_identifier = %id,
+                    error_type = error.error_type(),
+                    error = %error,
+                    "the record failed"
+                );
+                Outcome::Failed
+            }
+        }
+    }
+    .instrument(span)
+}
+
+fn respond(ids: &[Box<str>], outcomes: &[Outcome], options: &BatchOptions) -> Result<Box<RawValue>, Error> {
+    let mut failures = Vec::new();
+    let mut not_started = [
+        (NotStarted::Deadline, 0, None),
+        (NotStarted::EarlierFailure, 0, None),
+    ];
+    for (id, outcome) in ids.iter().zip(outcomes) {
+        match outcome {
+            Outcome::Succeeded => continue,
+            Outcome::Failed => {}
+            Outcome::NotStarted(reason) => {
+                let (_, count, first) = not_started
+                    .iter_mut()
+                    .find(|(kind, _, _)| kind == reason)
+                    .expect("every reason has a tally");
+                *count += 1;
+                first.get_or_insert(&**id);
+            }
+        }
+        failures.push(ItemFailure { item_identifier: id });
+    }
+    for (reason, count, first) in not_started {
+        if count > 0 {
+            let why = match reason {
+                NotStarted::Deadline => "the invocation's deadline is too close",
+                NotStarted::EarlierFailure => "an earlier record they are ordered after failed",
+            };
+            tracing::warn!(
+                count,
+                first_item_identifier = first,
+                "records not started ({why}); reported failed for redelivery"
+            );
+        }
+    }
+    if options.fail_whole_batch && !ids.is_empty() && failures.len() == ids.len() {
+        return Err(Error::BatchFailed { records: ids.len() });
+    }
+    serde_json::value::to_raw_value(&BatchResponse {
+        batch_item_failures: failures,
+    })
+    .map_err(Error::Encode)
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct BatchResponse<'a> {
+    batch_item_failures: Vec<ItemFailure<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ItemFailure<'a> {
+    item_identifier: &'a str,
+}
+
+/// The invocation's deadline less the margin. A context without a deadline (`0`, as
+/// `Context::default()` has) never comes near.
+#[derive(Debug, Clone, Copy)]
+struct Deadline {
+    stop_at_ms: Option<u128>,
+}
+
+impl Deadline {
+    fn new(deadline_ms: u64, margin: Duration) -> Self {
+        Deadline {
+            stop_at_ms: (deadline_ms > 0).then(|| u128::from(deadline_ms).saturating_sub(margin.as_millis())),
+        }
+    }
+
+    fn is_near(&self) -> bool {
+        self.stop_at_ms.is_some_and(|stop_at| {
+            let now = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .unwrap_or_default()
+                .as_millis();
+            now >= stop_at
+        })
+    }
+}
