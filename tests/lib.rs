@@ -49,3 +49,39 @@ impl CapturedLogs {
         String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
     }
 }
+
+/// What handlers saw, in the order they saw it: app state for tests.
+#[derive(Clone, Default)]
+pub struct Seen(Arc<Mutex<Vec<String>>>);
+
+impl Seen {
+    /// Records one entry.
+    pub fn push(&self, entry: String) {
+        self.0.lock().unwrap().push(entry);
+    }
+
+    /// Every entry so far.
+    pub fn all(&self) -> Vec<String> {
+        self.0.lock().unwrap().clone()
+    }
+}
+
+/// The `itemIdentifier`s of a partial batch response; panics on anything else.
+pub fn failures(response: &Value) -> Vec<String> {
+    response["batchItemFailures"]
+        .as_array()
+        .unwrap_or_else(|| panic!("not a batch response: {response}"))
+        .iter()
+        .map(|failure| failure["itemIdentifier"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+impl CapturedLogs {
+    /// The `the record failed` lines so far.
+    pub fn record_failures(&self) -> Vec<Value> {
+        self.lines()
+            .into_iter()
+            .filter(|line| line["message"] == "the record failed")
+            .collect()
+    }
+}

@@ -5,7 +5,7 @@ use std::{
     collections::HashMap,
     sync::{
         atomic::{AtomicUsize, Ordering},
-        Arc, Mutex,
+        Arc,
     },
     time::{Duration, SystemTime, UNIX_EPOCH},
 };
@@ -16,7 +16,7 @@ use lambdo::{
     App, Context, State,
 };
 use lambdo_testing::{fixtures, SqsBatch, TestClient};
-use lambdo_tests::CapturedLogs;
+use lambdo_tests::{failures, CapturedLogs, Seen};
 use proptest::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -28,20 +28,6 @@ struct Order {
     quantity: u32,
 }
 
-/// What the handlers saw, in the order they saw it.
-#[derive(Clone, Default)]
-struct Seen(Arc<Mutex<Vec<String>>>);
-
-impl Seen {
-    fn push(&self, entry: String) {
-        self.0.lock().unwrap().push(entry);
-    }
-
-    fn all(&self) -> Vec<String> {
-        self.0.lock().unwrap().clone()
-    }
-}
-
 /// Fails orders of quantity 0 and panics on quantity 13.
 async fn on_order(State(seen): State<Seen>, message: Message<Order>) -> Result<(), lambdo::BoxError> {
     seen.push(message.body.order_id.clone());
@@ -50,15 +36,6 @@ async fn on_order(State(seen): State<Seen>, message: Message<Order>) -> Result<(
         13 => panic!("unlucky order {}", message.body.order_id),
         _ => Ok(()),
     }
-}
-
-fn failures(response: &Value) -> Vec<String> {
-    response["batchItemFailures"]
-        .as_array()
-        .unwrap_or_else(|| panic!("not a batch response: {response}"))
-        .iter()
-        .map(|failure| failure["itemIdentifier"].as_str().unwrap().to_owned())
-        .collect()
 }
 
 fn order(id: &str, quantity: u32) -> Order {

@@ -31,9 +31,14 @@ pub struct Order {
     pub note: String,
 }
 
-/// A batch of `records` orders from a standard queue, every tenth with quantity 0.
+/// A batch of `records` orders from a standard queue, every tenth with quantity 0;
+/// each message carries SQS's four system attributes and two string message attributes
+/// (a tenant and a correlation id, as producers commonly set).
 pub fn order_batch(records: usize) -> Bytes {
-    let batch = (0..records).fold(SqsBatch::standard("orders"), |batch, n| {
+    let queue = SqsBatch::standard("orders")
+        .message_attribute("tenant", "acme")
+        .message_attribute("correlationId", "5f0e8c1a-5d7e-4a8b-9c1d-2e3f4a5b6c7d");
+    let batch = (0..records).fold(queue, |batch, n| {
         batch.message(&Order {
             order_id: format!("o-{n}"),
             quantity: u32::from(n % 10 != 0),

@@ -19,3 +19,8 @@ pub const FUNCTION_URL: &str = include_str!("../fixtures/http/function-url.json"
 pub const SQS_STANDARD: &str = include_str!("../fixtures/sqs/standard.json");
 /// SQS FIFO queue `orders.fifo`, three messages in groups `customer-1` and `customer-2`.
 pub const SQS_FIFO: &str = include_str!("../fixtures/sqs/fifo.json");
+/// Kinesis Data Streams, two JSON records (`{"page", "user"}`) of one shard.
+pub const KINESIS: &str = include_str!("../fixtures/streams/kinesis.json");
+/// DynamoDB Streams (`NEW_AND_OLD_IMAGES`): an INSERT, a MODIFY and a time-to-live
+/// REMOVE of item `Id = 101` with a `Message` attribute.
+pub const DYNAMODB_STREAM: &str = include_str!("../fixtures/streams/dynamodb.json");

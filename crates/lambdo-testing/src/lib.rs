@@ -16,9 +16,11 @@ pub mod fixtures;
 mod http_event;
 mod runtime_api;
 mod sqs_event;
+mod stream_event;
 
 pub use client::{InvokeResult, TestClient, TestResponse};
 pub use emulator::{Emulator, FunctionConfig, Invocation, LogLine, LogStream};
 pub use http_event::{HttpEvent, PayloadVersion};
 pub use runtime_api::{Caller, InvokeError, Outcome, RuntimeApi};
 pub use sqs_event::SqsBatch;
+pub use stream_event::{DynamoDbStreamBatch, KinesisBatch};

@@ -22,6 +22,7 @@ pub struct SqsBatch {
     queue_arn: String,
     fifo: bool,
     records: Vec<Value>,
+    message_attributes: serde_json::Map<String, Value>,
 }
 
 impl SqsBatch {
@@ -31,6 +32,7 @@ impl SqsBatch {
             queue_arn: format!("arn:aws:sqs:eu-central-1:123456789012:{queue}"),
             fifo: false,
             records: Vec::new(),
+            message_attributes: serde_json::Map::new(),
         }
     }
 
@@ -41,6 +43,7 @@ impl SqsBatch {
             queue_arn: format!("arn:aws:sqs:eu-central-1:123456789012:{queue}.fifo"),
             fifo: true,
             records: Vec::new(),
+            message_attributes: serde_json::Map::new(),
         }
     }
 
@@ -61,12 +64,28 @@ impl SqsBatch {
         self.push(text, group)
     }
 
+    /// Gives the messages added from now on the string message attribute `name`.
+    ///
+    /// ```
+    /// let batch = lambdo_testing::SqsBatch::standard("orders").message_attribute("tenant", "acme").text("hi");
+    /// assert_eq!(batch.to_event()["Records"][0]["messageAttributes"]["tenant"]["stringValue"], "acme");
+    /// ```
+    pub fn message_attribute(mut self, name: &str, value: &str) -> Self {
+        self.message_attributes.insert(
+            name.to_owned(),
+            json!({
+                "stringValue": value,
+                "stringListValues": [],
+                "binaryListValues": [],
+                "dataType": "String",
+            }),
+        );
+        self
+    }
+
     /// The message ids, in batch order: what `batchItemFailures` refers to.
     pub fn message_ids(&self) -> Vec<String> {
-        self.records
-            .iter()
-            .map(|record| record["messageId"].as_str().unwrap_or_default().to_owned())
-            .collect()
+        crate::stream_event::field_of_each(&self.records, "/messageId")
     }
 
     /// The event Lambda would send.
@@ -90,10 +109,10 @@ impl SqsBatch {
         }
         self.records.push(json!({
             "messageId": format!("00000000-0000-4000-a000-{n:012}"),
-            "receiptHandle": format!("AQEB{n:08}receipt"),
+            "receiptHandle": receipt_handle(n),
             "body": body,
             "attributes": attributes,
-            "messageAttributes": {},
+            "messageAttributes": self.message_attributes,
             "md5OfBody": "e4e68fb7bd0e697a0ae8f1bb342846b3",
             "eventSource": "aws:sqs",
             "eventSourceARN": self.queue_arn,
@@ -101,4 +120,21 @@ impl SqsBatch {
         }));
         self
     }
+}
+
+/// A receipt handle shaped like SQS's: `AQEB` and about 250 more base64 characters,
+/// different for every message.
+fn receipt_handle(n: usize) -> String {
+    use base64::Engine;
+    // A fixed-seed generator: the same batch always has the same handles.
+    let mut state = 0x9E37_79B9_7F4A_7C15_u64 ^ n as u64;
+    let bytes: Vec<u8> = (0..189)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state.to_le_bytes()[3]
+        })
+        .collect();
+    format!("AQEB{}", base64::engine::general_purpose::STANDARD.encode(bytes))
 }

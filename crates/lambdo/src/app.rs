@@ -3,12 +3,14 @@
 use axum::Router;
 
 use crate::{
-    batch::{self, BatchOptions, IntoRecordResult},
+    batch::{BatchOptions, BatchSource, IntoRecordResult},
+    dynamodb::DynamoDbRecord,
     function::{Dispatcher, Function},
     http::{HttpSource, DEFAULT_BODY_LIMIT},
+    kinesis::KinesisRecord,
     metrics::MetricsConfig,
     source::InvokeSource,
-    sqs::{SqsRecord, SqsSource},
+    sqs::SqsRecord,
     Handler, IntoInvokeResponse, InvokePayload,
 };
 
@@ -49,7 +51,9 @@ pub struct App<S = ()> {
     state: S,
     router: Option<Router>,
     invoke: Option<InvokeSource<S>>,
-    sqs: Option<SqsSource<S>>,
+    sqs: Option<BatchSource<S, SqsRecord>>,
+    kinesis: Option<BatchSource<S, KinesisRecord>>,
+    dynamodb: Option<BatchSource<S, DynamoDbRecord>>,
     body_limit: usize,
     metrics: Option<MetricsConfig>,
 }
@@ -70,6 +74,8 @@ where
             router: None,
             invoke: None,
             sqs: None,
+            kinesis: None,
+            dynamodb: None,
             body_limit: DEFAULT_BODY_LIMIT,
             metrics: None,
         }
@@ -175,9 +181,96 @@ where
     {
         assert!(
             self.sqs.is_none(),
-            "an SQS handler is already registered: one function handles one SQS handler"
+            "an SQS handler is already registered (one per function: route by queue inside it \
+             with `SqsRecord::queue_arn`)"
         );
-        self.sqs = Some(SqsSource::new(batch::erase(handler), options));
+        self.sqs = Some(BatchSource::new(handler, options));
+        self
+    }
+
+    /// Handles Kinesis Data Streams batches, one call per record in shard order, with
+    /// the default [`BatchOptions`]. The handler's last argument is a
+    /// [`kinesis::Record<T>`](crate::kinesis::Record) or a [`KinesisRecord`]. See
+    /// [`crate::kinesis`].
+    ///
+    /// # Panics
+    ///
+    /// When a Kinesis handler is already registered.
+    ///
+    /// ```
+    /// use lambdo::kinesis::Record;
+    ///
+    /// async fn on_event(record: Record<serde_json::Value>) -> Result<(), lambdo::BoxError> { Ok(()) }
+    /// let app = lambdo::App::new(()).kinesis(on_event);
+    /// # let _ = app;
+    /// ```
+    pub fn kinesis<H, Args>(self, handler: H) -> Self
+    where
+        H: Handler<Args, S, KinesisRecord>,
+        H::Output: IntoRecordResult,
+        Args: 'static,
+    {
+        self.kinesis_with(BatchOptions::default(), handler)
+    }
+
+    /// [`App::kinesis`] with `options` (deadline margin, whole-batch failure).
+    ///
+    /// # Panics
+    ///
+    /// When a Kinesis handler is already registered.
+    pub fn kinesis_with<H, Args>(mut self, options: BatchOptions, handler: H) -> Self
+    where
+        H: Handler<Args, S, KinesisRecord>,
+        H::Output: IntoRecordResult,
+        Args: 'static,
+    {
+        assert!(self.kinesis.is_none(), "a Kinesis handler is already registered");
+        self.kinesis = Some(BatchSource::new(handler, options));
+        self
+    }
+
+    /// Handles DynamoDB Streams batches, one call per change in shard order, with the
+    /// default [`BatchOptions`]. The handler's last argument is a
+    /// [`Change<T>`](crate::dynamodb::Change), a
+    /// [`StreamRecord<T>`](crate::dynamodb::StreamRecord) or a [`DynamoDbRecord`]. See
+    /// [`crate::dynamodb`].
+    ///
+    /// # Panics
+    ///
+    /// When a DynamoDB Streams handler is already registered.
+    ///
+    /// ```
+    /// use lambdo::dynamodb::Change;
+    ///
+    /// async fn on_change(change: Change<serde_json::Value>) -> Result<(), lambdo::BoxError> { Ok(()) }
+    /// let app = lambdo::App::new(()).dynamodb_stream(on_change);
+    /// # let _ = app;
+    /// ```
+    pub fn dynamodb_stream<H, Args>(self, handler: H) -> Self
+    where
+        H: Handler<Args, S, DynamoDbRecord>,
+        H::Output: IntoRecordResult,
+        Args: 'static,
+    {
+        self.dynamodb_stream_with(BatchOptions::default(), handler)
+    }
+
+    /// [`App::dynamodb_stream`] with `options` (deadline margin, whole-batch failure).
+    ///
+    /// # Panics
+    ///
+    /// When a DynamoDB Streams handler is already registered.
+    pub fn dynamodb_stream_with<H, Args>(mut self, options: BatchOptions, handler: H) -> Self
+    where
+        H: Handler<Args, S, DynamoDbRecord>,
+        H::Output: IntoRecordResult,
+        Args: 'static,
+    {
+        assert!(
+            self.dynamodb.is_none(),
+            "a DynamoDB Streams handler is already registered"
+        );
+        self.dynamodb = Some(BatchSource::new(handler, options));
         self
     }
 
@@ -223,6 +316,8 @@ where
                 http,
                 invoke: self.invoke,
                 sqs: self.sqs,
+                kinesis: self.kinesis,
+                dynamodb: self.dynamodb,
             },
             self.metrics.unwrap_or_else(MetricsConfig::default_for_app),
         )

@@ -19,7 +19,11 @@ use serde::Serialize;
 use serde_json::value::RawValue;
 use tracing::Instrument;
 
-use crate::{function::panic_message, handler::BoxFuture, BoxError, Context, Error, Handler};
+use bytes::Bytes;
+
+use crate::{
+    function::panic_message, handler::BoxFuture, source::RecordFields, BoxError, Context, Error, Handler,
+};
 
 /// The span each record's handler runs in; its `correlation_id` is the record's
 /// identifier (see [`crate::logs`]).
@@ -143,9 +147,9 @@ impl IntoRecordResult for () {
 }
 
 /// A record handler with its argument types erased.
-pub(crate) type RecordFn<S, P> = Arc<dyn Fn(P, &Context, &S) -> BoxFuture<Result<(), Error>> + Send + Sync>;
+type RecordFn<S, P> = Arc<dyn Fn(P, &Context, &S) -> BoxFuture<Result<(), Error>> + Send + Sync>;
 
-pub(crate) fn erase<H, Args, S, P>(handler: H) -> RecordFn<S, P>
+fn erase<H, Args, S, P>(handler: H) -> RecordFn<S, P>
 where
     H: Handler<Args, S, P>,
     H::Output: IntoRecordResult,
@@ -178,6 +182,70 @@ pub(crate) struct Pending<P> {
     pub(crate) payload: Result<P, Error>,
 }
 
+impl<P> Pending<P> {
+    /// A record without its identifier: Lambda cannot be told which record failed, so
+    /// it is named by its index in the log and fails.
+    pub(crate) fn unidentified(index: usize, field: &str, target: &str) -> Self {
+        Pending {
+            id: format!("Records[{index}]").into(),
+            group: None,
+            payload: Err(Error::Decode {
+                target: target.to_owned(),
+                path: format!("Records[{index}].{field}"),
+                source: serde::de::Error::missing_field("identifier"),
+            }),
+        }
+    }
+}
+
+/// The payload of a batch source's record handlers, read from one record.
+pub(crate) trait FromRecords: Sized + Send + 'static {
+    /// What one record is, for error messages (`an SQS record`).
+    const NAME: &'static str;
+
+    /// Reads the record at `index`.
+    fn read(event: &Bytes, fields: RecordFields<'_>, index: usize) -> Pending<Self>;
+
+    /// How the records of this batch relate.
+    fn order(records: &[Pending<Self>], options: &BatchOptions) -> Order;
+}
+
+/// A registered batch source: its record handler and options.
+pub(crate) struct BatchSource<S, P> {
+    handler: RecordFn<S, P>,
+    options: BatchOptions,
+}
+
+impl<S: Send + Sync + 'static, P: FromRecords> BatchSource<S, P> {
+    pub(crate) fn new<H, Args>(handler: H, options: BatchOptions) -> Self
+    where
+        H: Handler<Args, S, P>,
+        H::Output: IntoRecordResult,
+        Args: 'static,
+    {
+        BatchSource {
+            handler: erase(handler),
+            options,
+        }
+    }
+
+    pub(crate) async fn handle(
+        &self,
+        event: &Bytes,
+        records: Vec<RecordFields<'_>>,
+        context: &Context,
+        state: &S,
+    ) -> Result<Box<RawValue>, Error> {
+        let pending: Vec<Pending<P>> = records
+            .into_iter()
+            .enumerate()
+            .map(|(index, fields)| P::read(event, fields, index))
+            .collect();
+        let order = P::order(&pending, &self.options);
+        process(pending, order, &self.options, &self.handler, context, state).await
+    }
+}
+
 /// Why a record never reached its handler.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum NotStarted {
@@ -192,7 +260,7 @@ enum Outcome {
 }
 
 /// Runs every record and answers Lambda's partial batch response.
-pub(crate) async fn process<S, P: Send + 'static>(
+async fn process<S: Sync, P: Send + 'static>(
     records: Vec<Pending<P>>,
     order: Order,
     options: &BatchOptions,
@@ -201,100 +269,95 @@ pub(crate) async fn process<S, P: Send + 'static>(
     state: &S,
 ) -> Result<Box<RawValue>, Error> {
     let deadline = Deadline::new(context.deadline, options.deadline_margin);
-    let ids: Vec<Box<str>> = records.iter().map(|record| record.id.clone()).collect();
-    let outcomes = match order {
-        Order::Unordered => {
-            stream::iter(records)
-                .map(|record| {
-                    // Checked as the record is about to start, not when the batch began.
-                    let near = deadline.is_near();
-                    let run = (!near).then(|| start(record, handler, context, state));
-                    async move {
-                        match run {
-                            Some(run) => run.await,
-                            None => Outcome::NotStarted(NotStarted::Deadline),
-                        }
-                    }
-                })
-                .buffered(options.concurrency)
-                .collect::<Vec<_>>()
-                .await
-        }
-        Order::Grouped | Order::Sequential => {
-            let mut outcomes = Vec::with_capacity(records.len());
-            // Sequential batches are one group.
-            let mut failed_groups: HashSet<Option<Box<str>>> = HashSet::new();
-            for record in records {
-                let group_key = match order {
-                    Order::Grouped => record.group.clone(),
-                    _ => None,
+    let outcomes = if order == Order::Unordered && options.concurrency > 1 {
+        stream::iter(records)
+            .map(|Pending { id, payload, .. }| async move {
+                // Checked as the record is about to start, not when the batch began.
+                let outcome = if deadline.is_near() {
+                    Outcome::NotStarted(NotStarted::Deadline)
+                } else {
+                    run_record(&id, payload, handler, context, state).await
                 };
-                if failed_groups.contains(&group_key) {
-                    outcomes.push(Outcome::NotStarted(NotStarted::EarlierFailure));
-                    continue;
-                }
-                if deadline.is_near() {
-                    outcomes.push(Outcome::NotStarted(NotStarted::Deadline));
-                    continue;
-                }
-                let outcome = start(record, handler, context, state).await;
-                if matches!(outcome, Outcome::Failed) {
-                    failed_groups.insert(group_key);
-                }
-                outcomes.push(outcome);
+                (id, outcome)
+            })
+            .buffered(options.concurrency)
+            .collect::<Vec<_>>()
+            .await
+    } else {
+        let mut outcomes = Vec::with_capacity(records.len());
+        // The groups with a failure; a sequential batch is one group.
+        let mut failed_groups: HashSet<Option<Box<str>>> = HashSet::new();
+        for Pending { id, group, payload } in records {
+            let group = match order {
+                Order::Grouped => group,
+                Order::Sequential | Order::Unordered => None,
+            };
+            let outcome = if order != Order::Unordered && failed_groups.contains(&group) {
+                Outcome::NotStarted(NotStarted::EarlierFailure)
+            } else if deadline.is_near() {
+                Outcome::NotStarted(NotStarted::Deadline)
+            } else {
+                run_record(&id, payload, handler, context, state).await
+            };
+            if matches!(outcome, Outcome::Failed) && order != Order::Unordered {
+                failed_groups.insert(group);
             }
-            outcomes
+            outcomes.push((id, outcome));
         }
+        outcomes
     };
-    respond(&ids, &outcomes, options)
+    respond(&outcomes, options)
 }
 
 /// Runs one record's handler in its span, turning every way it can fail (decode error,
 /// handler error, panic) into `Failed` with a log line naming the record.
-fn start<S, P: Send + 'static>(
-    record: Pending<P>,
+async fn run_record<S, P>(
+    id: &str,
+    payload: Result<P, Error>,
     handler: &RecordFn<S, P>,
     context: &Context,
     state: &S,
-) -> impl std::future::Future<Output = Outcome> + Send + 'static {
-    let span = tracing::info_span!(RECORD_SPAN, correlation_id = %record.id);
+) -> Outcome {
+    let span = tracing::info_span!(RECORD_SPAN, correlation_id = %id);
     // Decoding happens in the handler's extractors, synchronously: guard it too.
-    let call = record.payload.and_then(|payload| {
+    let call = payload.and_then(|payload| {
         std::panic::catch_unwind(AssertUnwindSafe(|| handler(payload, context, state)))
             .map_err(|panic| Error::Panic(panic_message(panic.as_ref())))
     });
-    let id = record.id;
-    async move {
-        let result = match call {
-            Ok(call) => match AssertUnwindSafe(call).catch_unwind().await {
-                Ok(result) => result,
-                Err(panic) => Err(Error::Panic(panic_message(panic.as_ref()))),
-            },
-            Err(error) => Err(error),
-        };
-        match result {
-            Ok(()) => Outcome::Succeeded,
-            Err(error) => {
+    let result = match call {
+        Ok(call) => match AssertUnwindSafe(call)
+            .catch_unwind()
+            .instrument(span.clone())
+            .await
+        {
+            Ok(result) => result,
+            Err(panic) => Err(Error::Panic(panic_message(panic.as_ref()))),
+        },
+        Err(error) => Err(error),
+    };
+    match result {
+        Ok(()) => Outcome::Succeeded,
+        Err(error) => {
+            span.in_scope(|| {
                 tracing::error!(
-                    item_identifier = %id,
+                    item_identifier = id,
                     error_type = error.error_type(),
                     error = %error,
                     "the record failed"
                 );
-                Outcome::Failed
-            }
+            });
+            Outcome::Failed
         }
     }
-    .instrument(span)
 }
 
-fn respond(ids: &[Box<str>], outcomes: &[Outcome], options: &BatchOptions) -> Result<Box<RawValue>, Error> {
+fn respond(outcomes: &[(Box<str>, Outcome)], options: &BatchOptions) -> Result<Box<RawValue>, Error> {
     let mut failures = Vec::new();
     let mut not_started = [
         (NotStarted::Deadline, 0, None),
         (NotStarted::EarlierFailure, 0, None),
     ];
-    for (id, outcome) in ids.iter().zip(outcomes) {
+    for (id, outcome) in outcomes {
         match outcome {
             Outcome::Succeeded => continue,
             Outcome::Failed => {}
@@ -322,8 +385,10 @@ fn respond(ids: &[Box<str>], outcomes: &[Outcome], options: &BatchOptions) -> Re
             );
         }
     }
-    if options.fail_whole_batch && !ids.is_empty() && failures.len() == ids.len() {
-        return Err(Error::BatchFailed { records: ids.len() });
+    if options.fail_whole_batch && !outcomes.is_empty() && failures.len() == outcomes.len() {
+        return Err(Error::BatchFailed {
+            records: outcomes.len(),
+        });
     }
     serde_json::value::to_raw_value(&BatchResponse {
         batch_item_failures: failures,

@@ -141,10 +141,17 @@ impl Error {
     }
 
     /// Decodes `bytes` into `T`, naming the failing JSON path on error.
+    ///
+    /// The path is tracked only on the way to an error: tracking costs about as much
+    /// as the decoding itself, so the first pass goes without it and only a failed
+    /// decode runs again to find where it failed.
     pub(crate) fn decode<'de, T: serde::Deserialize<'de>>(
         bytes: &'de [u8],
         target: &str,
     ) -> Result<T, Error> {
+        if let Ok(value) = serde_json::from_slice(bytes) {
+            return Ok(value);
+        }
         let mut de = serde_json::Deserializer::from_slice(bytes);
         let value =
             serde_path_to_error::deserialize(&mut de).map_err(|err| Error::from_path_error(err, target))?;

@@ -17,11 +17,14 @@ use serde_json::value::RawValue;
 use tracing::Instrument;
 
 use crate::{
+    batch::BatchSource,
+    dynamodb::DynamoDbRecord,
     handler::BoxFuture,
     http::HttpSource,
+    kinesis::KinesisRecord,
     metrics::{self, Metrics, MetricsConfig},
-    source::{record_source, EventShape, InvokeSource},
-    sqs::SqsSource,
+    source::{EventShape, InvokeSource, RecordFields},
+    sqs::SqsRecord,
     Context, Error,
 };
 
@@ -197,7 +200,9 @@ pub(crate) struct Dispatcher<S> {
     pub(crate) state: S,
     pub(crate) http: Option<HttpSource>,
     pub(crate) invoke: Option<InvokeSource<S>>,
-    pub(crate) sqs: Option<SqsSource<S>>,
+    pub(crate) sqs: Option<BatchSource<S, SqsRecord>>,
+    pub(crate) kinesis: Option<BatchSource<S, KinesisRecord>>,
+    pub(crate) dynamodb: Option<BatchSource<S, DynamoDbRecord>>,
 }
 
 trait Dispatch: Send + Sync {
@@ -222,8 +227,14 @@ impl<S: Send + Sync + 'static> Dispatch for Dispatcher<S> {
                     return http.handle(request, &event, context).await;
                 }
                 EventShape::Records(records) => match self.records_handler(&records) {
-                    Some(RecordsHandler::Sqs(sqs)) => {
-                        return sqs.handle(&event, records, &context, &self.state).await;
+                    Some(RecordsHandler::Sqs(source)) => {
+                        return source.handle(&event, records, &context, &self.state).await;
+                    }
+                    Some(RecordsHandler::Kinesis(source)) => {
+                        return source.handle(&event, records, &context, &self.state).await;
+                    }
+                    Some(RecordsHandler::DynamoDb(source)) => {
+                        return source.handle(&event, records, &context, &self.state).await;
                     }
                     None => EventShape::Records(records),
                 },
@@ -248,6 +259,12 @@ impl<S: Send + Sync + 'static> Dispatch for Dispatcher<S> {
         if self.sqs.is_some() {
             sources.push("sqs");
         }
+        if self.kinesis.is_some() {
+            sources.push("kinesis");
+        }
+        if self.dynamodb.is_some() {
+            sources.push("dynamodb_stream");
+        }
         if self.invoke.is_some() {
             sources.push("invoke");
         }
@@ -257,15 +274,18 @@ impl<S: Send + Sync + 'static> Dispatch for Dispatcher<S> {
 
 /// The registered source a batch of records goes to.
 enum RecordsHandler<'a, S> {
-    Sqs(&'a SqsSource<S>),
+    Sqs(&'a BatchSource<S, SqsRecord>),
+    Kinesis(&'a BatchSource<S, KinesisRecord>),
+    DynamoDb(&'a BatchSource<S, DynamoDbRecord>),
 }
 
 impl<S> Dispatcher<S> {
     /// Chooses by the first record's `eventSource`: a batch never mixes sources.
-    fn records_handler(&self, records: &[&RawValue]) -> Option<RecordsHandler<'_, S>> {
-        let source = record_source(records.first()?)?;
-        match source.as_str() {
+    fn records_handler(&self, records: &[RecordFields<'_>]) -> Option<RecordsHandler<'_, S>> {
+        match records.first()?.event_source.as_ref()?.as_str() {
             "aws:sqs" => self.sqs.as_ref().map(RecordsHandler::Sqs),
+            "aws:kinesis" => self.kinesis.as_ref().map(RecordsHandler::Kinesis),
+            "aws:dynamodb" => self.dynamodb.as_ref().map(RecordsHandler::DynamoDb),
             _ => None,
         }
     }

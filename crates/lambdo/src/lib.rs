@@ -53,11 +53,13 @@ pub(crate) const RESPONSE_LIMIT: usize = 6 * 1024 * 1024;
 
 mod app;
 pub mod batch;
+pub mod dynamodb;
 mod error;
 mod extract;
 mod function;
 mod handler;
 pub mod http;
+pub mod kinesis;
 mod local;
 pub mod logs;
 pub mod metrics;

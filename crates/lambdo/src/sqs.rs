@@ -38,7 +38,7 @@
 //! # let _ = app;
 //! ```
 
-use std::{collections::HashMap, fmt, ops::Range};
+use std::{borrow::Cow, collections::HashMap, fmt, ops::Range};
 
 use aws_lambda_events::sqs::{SqsMessage, SqsMessageAttribute};
 use bytes::Bytes;
@@ -46,7 +46,8 @@ use serde::{de::DeserializeOwned, Deserialize};
 use serde_json::value::RawValue;
 
 use crate::{
-    batch::{self, BatchOptions, Order, Pending, RecordFn},
+    batch::{BatchOptions, FromRecords, Order, Pending},
+    source::{range_in, RecordFields, Slice},
     text::Text,
     Context, Error, FromPayload,
 };
@@ -67,10 +68,13 @@ use crate::{
 #[derive(Clone)]
 pub struct SqsRecord {
     event: Bytes,
-    record: Range<usize>,
     message_id: Slice,
     body: Slice,
     queue_arn: Slice,
+    receipt_handle: Slice,
+    md5_of_body: Slice,
+    md5_of_message_attributes: Option<Slice>,
+    aws_region: Slice,
     attributes: Option<Range<usize>>,
     message_attributes: Option<Range<usize>>,
     group_id: Option<Box<str>>,
@@ -125,10 +129,32 @@ impl SqsRecord {
             .unwrap_or_default()
     }
 
-    /// The full record as `aws_lambda_events` models it (decoded now, from the raw
-    /// record).
+    /// The receipt handle, for deleting or changing the visibility of the message
+    /// yourself.
+    pub fn receipt_handle(&self) -> &str {
+        self.receipt_handle.get(&self.event)
+    }
+
+    /// The full record as `aws_lambda_events` models it, built now (attributes
+    /// decoded) from what the event carried.
     pub fn to_aws(&self) -> Result<SqsMessage, Error> {
-        Error::decode(&self.event[self.record.clone()], "an SQS record")
+        let text = |slice: &Slice| Some(slice.get(&self.event).to_owned()).filter(|text| !text.is_empty());
+        let mut message = SqsMessage::default();
+        message.message_id = text(&self.message_id);
+        message.receipt_handle = text(&self.receipt_handle);
+        message.body = Some(self.body().to_owned());
+        message.md5_of_body = text(&self.md5_of_body);
+        message.md5_of_message_attributes = self.md5_of_message_attributes.as_ref().and_then(text);
+        message.event_source_arn = text(&self.queue_arn);
+        message.event_source = Some("aws:sqs".to_owned());
+        message.aws_region = text(&self.aws_region);
+        if let Some(range) = &self.attributes {
+            message.attributes = Error::decode(&self.event[range.clone()], "SQS attributes")?;
+        }
+        if let Some(range) = &self.message_attributes {
+            message.message_attributes = Error::decode(&self.event[range.clone()], "SQS message attributes")?;
+        }
+        Ok(message)
     }
 
     fn raw(&self, range: &Range<usize>) -> Option<&str> {
@@ -187,138 +213,67 @@ impl<S> FromPayload<S, SqsRecord> for SqsRecord {
     }
 }
 
-/// A string of the event: where it is in the event's bytes, or its unescaped copy.
-#[derive(Debug, Clone)]
-enum Slice {
-    InEvent(Range<usize>),
-    Owned(Box<str>),
-}
-
-impl Slice {
-    fn new(event: &[u8], text: Text<'_>) -> Slice {
-        match text.0 {
-            std::borrow::Cow::Borrowed(text) => match range_in(event, text) {
-                Some(range) => Slice::InEvent(range),
-                None => Slice::Owned(text.into()),
-            },
-            std::borrow::Cow::Owned(text) => Slice::Owned(text.into_boxed_str()),
-        }
-    }
-
-    fn get<'a>(&'a self, event: &'a [u8]) -> &'a str {
-        match self {
-            // The range was a `&str` of these very bytes.
-            Slice::InEvent(range) => std::str::from_utf8(&event[range.clone()]).unwrap_or_default(),
-            Slice::Owned(text) => text,
-        }
-    }
-}
-
-/// Where `part`, a slice of `event`, sits in it.
-fn range_in(event: &[u8], part: &str) -> Option<Range<usize>> {
-    let start = (part.as_ptr() as usize).checked_sub(event.as_ptr() as usize)?;
-    let end = start + part.len();
-    (end <= event.len()).then_some(start..end)
-}
-
-/// The fields of an SQS record lambdo reads up front; the rest is skipped unbuilt.
-#[derive(Deserialize)]
-struct Envelope<'a> {
-    #[serde(rename = "messageId", borrow)]
-    message_id: Text<'a>,
-    #[serde(borrow, default)]
-    body: Option<Text<'a>>,
-    #[serde(rename = "eventSourceARN", borrow, default)]
-    queue_arn: Option<Text<'a>>,
-    #[serde(borrow, default)]
-    attributes: Option<&'a RawValue>,
-    #[serde(rename = "messageAttributes", borrow, default)]
-    message_attributes: Option<&'a RawValue>,
-}
-
 #[derive(Deserialize)]
 struct FifoAttributes<'a> {
     #[serde(rename = "MessageGroupId", borrow)]
     group: Text<'a>,
 }
 
-/// The registered SQS handler.
-pub(crate) struct SqsSource<S> {
-    handler: RecordFn<S, SqsRecord>,
-    options: BatchOptions,
-}
+impl FromRecords for SqsRecord {
+    const NAME: &'static str = "an SQS record";
 
-impl<S: Send + Sync + 'static> SqsSource<S> {
-    pub(crate) fn new(handler: RecordFn<S, SqsRecord>, options: BatchOptions) -> Self {
-        SqsSource { handler, options }
+    fn read(event: &Bytes, fields: RecordFields<'_>, index: usize) -> Pending<Self> {
+        match read(event, fields) {
+            Some(record) => Pending {
+                id: record.message_id().into(),
+                group: record.group_id.clone(),
+                payload: Ok(record),
+            },
+            None => Pending::unidentified(index, "messageId", Self::NAME),
+        }
     }
 
-    pub(crate) async fn handle(
-        &self,
-        event: &Bytes,
-        records: Vec<&RawValue>,
-        context: &Context,
-        state: &S,
-    ) -> Result<Box<RawValue>, Error> {
-        let mut fifo = false;
-        let pending: Vec<Pending<SqsRecord>> = records
-            .into_iter()
-            .enumerate()
-            .map(|(index, raw)| {
-                let record = read(event, raw);
-                if let Ok(record) = &record {
-                    fifo |= record.queue_arn().ends_with(".fifo");
-                }
-                match record {
-                    Ok(record) => Pending {
-                        id: record.message_id().into(),
-                        group: record.group_id.clone(),
-                        payload: Ok(record),
-                    },
-                    // Without a messageId Lambda cannot be told which record failed;
-                    // the index at least names it in the log.
-                    Err(error) => Pending {
-                        id: format!("Records[{index}]").into(),
-                        group: None,
-                        payload: Err(error),
-                    },
-                }
-            })
-            .collect();
-        let order = match (fifo, self.options.fifo_stop_batch) {
+    fn order(records: &[Pending<Self>], options: &BatchOptions) -> Order {
+        match (
+            records.iter().any(|record| record.group.is_some()),
+            options.fifo_stop_batch,
+        ) {
             (false, _) => Order::Unordered,
             (true, false) => Order::Grouped,
             (true, true) => Order::Sequential,
-        };
-        batch::process(pending, order, &self.options, &self.handler, context, state).await
+        }
     }
 }
 
-/// Reads one record's envelope.
-fn read(event: &Bytes, raw: &RawValue) -> Result<SqsRecord, Error> {
-    let text = raw.get();
-    let envelope: Envelope<'_> = Error::decode(text.as_bytes(), "an SQS record")?;
-    let group_id = match &envelope.queue_arn {
-        Some(arn) if arn.as_str().ends_with(".fifo") => envelope
-            .attributes
+/// Makes one record's fields owned (ranges into the event where they were borrowed);
+/// `None` without a `messageId`.
+fn read(event: &Bytes, fields: RecordFields<'_>) -> Option<SqsRecord> {
+    let RecordFields {
+        event_source_arn,
+        aws_region,
+        sqs,
+        ..
+    } = fields;
+    let empty = || Text(Cow::Borrowed(""));
+    let queue_arn = event_source_arn.unwrap_or_else(empty);
+    let group_id = if queue_arn.as_str().ends_with(".fifo") {
+        sqs.attributes
             .and_then(|raw| serde_json::from_str::<FifoAttributes<'_>>(raw.get()).ok())
-            .map(|attributes| attributes.group.as_str().into()),
-        _ => None,
+            .map(|attributes| attributes.group.as_str().into())
+    } else {
+        None
     };
     let in_event = |raw: Option<&RawValue>| raw.and_then(|raw| range_in(event, raw.get()));
-    Ok(SqsRecord {
-        record: range_in(event, text).unwrap_or(0..0),
-        message_id: Slice::new(event, envelope.message_id),
-        body: Slice::new(
-            event,
-            envelope.body.unwrap_or(Text(std::borrow::Cow::Borrowed(""))),
-        ),
-        queue_arn: Slice::new(
-            event,
-            envelope.queue_arn.unwrap_or(Text(std::borrow::Cow::Borrowed(""))),
-        ),
-        attributes: in_event(envelope.attributes),
-        message_attributes: in_event(envelope.message_attributes),
+    Some(SqsRecord {
+        message_id: Slice::new(event, sqs.message_id?),
+        body: Slice::or_empty(event, sqs.body),
+        queue_arn: Slice::new(event, queue_arn),
+        receipt_handle: Slice::or_empty(event, sqs.receipt_handle),
+        md5_of_body: Slice::or_empty(event, sqs.md5_of_body),
+        md5_of_message_attributes: sqs.md5_of_message_attributes.map(|text| Slice::new(event, text)),
+        aws_region: Slice::or_empty(event, aws_region),
+        attributes: in_event(sqs.attributes),
+        message_attributes: in_event(sqs.message_attributes),
         group_id,
         event: event.clone(),
     })

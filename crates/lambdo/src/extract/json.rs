@@ -111,6 +111,10 @@ where
 }
 
 fn decode_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, JsonRejection> {
+    // The path is tracked only when the fast decode failed (see `Error::decode`).
+    if let Ok(value) = serde_json::from_slice(bytes) {
+        return Ok(value);
+    }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|err| {
         let path = err.path().clone();

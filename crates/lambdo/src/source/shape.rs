@@ -7,16 +7,15 @@
 
 use std::{borrow::Cow, fmt};
 
-use serde::{
-    de::{self, IgnoredAny, MapAccess, Visitor},
-    Deserialize, Deserializer,
-};
-use serde_json::value::RawValue;
-
+use super::records::RecordFields;
 use crate::{
     http::{HttpEvent, HttpFields, HttpPayload},
     text::Text,
     Error,
+};
+use serde::{
+    de::{self, IgnoredAny, MapAccess, Visitor},
+    Deserialize, Deserializer,
 };
 
 /// What an event is, as far as telling its source apart goes.
@@ -27,8 +26,8 @@ use crate::{
 pub(crate) enum EventShape<'a> {
     /// An HTTP event from API Gateway, ALB or a Function URL.
     Http(HttpEvent<'a>),
-    /// A batch of records (SQS, SNS, S3, DynamoDB Streams, Kinesis), each still raw.
-    Records(Vec<&'a RawValue>),
+    /// A batch of records (SQS, SNS, S3, DynamoDB Streams, Kinesis).
+    Records(Vec<RecordFields<'a>>),
     /// A JSON object that no known source sends; its first keys, for error messages.
     OtherObject(Vec<String>),
     /// A JSON value that is not an object (`"text"`, `[..]`, `42`, `null`…).
@@ -38,7 +37,15 @@ pub(crate) enum EventShape<'a> {
 impl<'a> EventShape<'a> {
     /// Reads `bytes`; fails only when they are not JSON.
     pub(crate) fn parse(bytes: &'a [u8]) -> Result<EventShape<'a>, Error> {
-        let mut de = serde_json::Deserializer::from_slice(bytes);
+        // One UTF-8 check of the whole event, so that the parse need not check each
+        // string it borrows (JSON is UTF-8: other bytes are not JSON).
+        let Ok(text) = std::str::from_utf8(bytes) else {
+            let error = serde_json::from_slice::<IgnoredAny>(bytes)
+                .err()
+                .unwrap_or_else(|| de::Error::custom("the event is not UTF-8"));
+            return Err(Error::InvalidJson(error));
+        };
+        let mut de = serde_json::Deserializer::from_str(text);
         let shape = EventShape::deserialize(&mut de).map_err(Error::InvalidJson)?;
         de.end().map_err(Error::InvalidJson)?;
         if let EventShape::OtherObject(keys) = shape {
@@ -64,11 +71,13 @@ impl fmt::Display for EventShape<'_> {
                 HttpPayload::HttpV2 => f.write_str("an API Gateway HTTP API (v2) or Function URL HTTP event"),
                 HttpPayload::Alb => f.write_str("an ALB HTTP event"),
             },
-            EventShape::Records(records) => match records.first().and_then(|first| record_source(first)) {
-                Some(source) => write!(f, "a batch of {} `{source}` records", records.len()),
-                None if records.is_empty() => f.write_str("an empty batch of records"),
-                None => write!(f, "a batch of {} records of no known source", records.len()),
-            },
+            EventShape::Records(records) => {
+                match records.first().and_then(|first| first.event_source.as_ref()) {
+                    Some(source) => write!(f, "a batch of {} `{}` records", records.len(), source.as_str()),
+                    None if records.is_empty() => f.write_str("an empty batch of records"),
+                    None => write!(f, "a batch of {} records of no known source", records.len()),
+                }
+            }
             EventShape::OtherObject(keys) if keys.is_empty() => f.write_str("an empty JSON object"),
             EventShape::OtherObject(keys) => {
                 write!(f, "a JSON object with keys [{}", keys.join(", "))?;
@@ -83,18 +92,6 @@ impl fmt::Display for EventShape<'_> {
 }
 
 const MAX_KEYS_DESCRIBED: usize = 8;
-
-/// The `eventSource` of a record (`aws:sqs`, `aws:kinesis`…; SNS spells it
-/// `EventSource`), read from the record alone.
-pub(crate) fn record_source(record: &RawValue) -> Option<String> {
-    #[derive(Deserialize)]
-    struct Head<'a> {
-        #[serde(rename = "eventSource", alias = "EventSource", borrow)]
-        source: Option<Text<'a>>,
-    }
-    let head: Head<'_> = serde_json::from_str(record.get()).ok()?;
-    head.source.map(|source| source.0.into_owned())
-}
 
 impl<'de> Deserialize<'de> for EventShape<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -132,10 +129,9 @@ impl<'de> Deserialize<'de> for KeyList {
     }
 }
 
-/// The value of a top-level `Records` key: the records, scanned but not built (each
-/// source reads its own), when it is an array; anything else is some other event's
-/// field.
-struct RecordsField<'a>(Option<Vec<&'a RawValue>>);
+/// The value of a top-level `Records` key: the records (see [`RecordFields`]) when it
+/// is an array; anything else is some other event's field.
+struct RecordsField<'a>(Option<Vec<RecordFields<'a>>>);
 
 impl<'de> Deserialize<'de> for RecordsField<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -150,7 +146,7 @@ impl<'de> Deserialize<'de> for RecordsField<'de> {
 
             fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
                 let mut records = Vec::with_capacity(seq.size_hint().unwrap_or(0));
-                while let Some(record) = seq.next_element::<&'de RawValue>()? {
+                while let Some(record) = seq.next_element::<RecordFields<'de>>()? {
                     records.push(record);
                 }
                 Ok(RecordsField(Some(records)))

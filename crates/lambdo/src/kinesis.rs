@@ -1,0 +1,187 @@
+//! Amazon Kinesis Data Streams: one handler call per record, in shard order, partial
+//! batch failures by sequence number.
+//!
+//! Register a per-record handler with [`App::kinesis`](crate::App::kinesis). Its last
+//! argument is a [`Record<T>`] (the base64 `data` decoded, then read as the JSON of
+//! `T`) or a [`KinesisRecord`] (the data as bytes). Records of a shard are ordered: the
+//! first failure fails every later record of the batch, and lambdo reports them all, so
+//! Lambda resumes from the first failed one (enable `ReportBatchItemFailures` on the
+//! event source mapping).
+//!
+//! ```
+//! use lambdo::{kinesis::Record, App};
+//!
+//! #[derive(serde::Deserialize)]
+//! struct Click { page: String, user: u64 }
+//!
+//! async fn on_click(record: Record<Click>) -> Result<(), lambdo::BoxError> {
+//!     tracing::info!(page = record.data.page, user = record.data.user, key = record.partition_key(), "click");
+//!     Ok(())
+//! }
+//!
+//! let app = App::new(()).kinesis(on_click);
+//! # let _ = app;
+//! ```
+
+use std::fmt;
+
+use aws_lambda_events::kinesis::KinesisEventRecord;
+use base64::Engine;
+use bytes::Bytes;
+use serde::de::DeserializeOwned;
+
+use crate::{
+    batch::{BatchOptions, FromRecords, Order, Pending},
+    source::{RecordFields, Slice},
+    Context, Error, FromPayload,
+};
+
+/// One Kinesis record as its handler receives it.
+///
+/// ```
+/// use lambdo::kinesis::KinesisRecord;
+///
+/// async fn on_bytes(record: KinesisRecord) -> Result<(), lambdo::BoxError> {
+///     let bytes = record.data()?;
+///     tracing::info!(len = bytes.len(), sequence = record.sequence_number(), "raw record");
+///     Ok(())
+/// }
+/// let app = lambdo::App::new(()).kinesis(on_bytes);
+/// # let _ = app;
+/// ```
+#[derive(Clone)]
+pub struct KinesisRecord {
+    event: Bytes,
+    sequence_number: Slice,
+    partition_key: Slice,
+    data: Slice,
+    stream_arn: Slice,
+    event_id: Slice,
+    aws_region: Slice,
+    approximate_arrival_timestamp: f64,
+}
+
+impl fmt::Debug for KinesisRecord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KinesisRecord")
+            .field("sequence_number", &self.sequence_number())
+            .field("partition_key", &self.partition_key())
+            .field("stream_arn", &self.stream_arn())
+            .finish()
+    }
+}
+
+impl KinesisRecord {
+    /// The record's sequence number in its shard: what a failure reports to Lambda.
+    pub fn sequence_number(&self) -> &str {
+        self.sequence_number.get(&self.event)
+    }
+
+    /// The partition key the producer chose.
+    pub fn partition_key(&self) -> &str {
+        self.partition_key.get(&self.event)
+    }
+
+    /// The stream's ARN (`eventSourceARN`).
+    pub fn stream_arn(&self) -> &str {
+        self.stream_arn.get(&self.event)
+    }
+
+    /// Seconds since the epoch when the record reached the stream.
+    pub fn approximate_arrival_timestamp(&self) -> f64 {
+        self.approximate_arrival_timestamp
+    }
+
+    /// The data the producer put, decoded from base64 now.
+    pub fn data(&self) -> Result<Vec<u8>, Error> {
+        base64::engine::general_purpose::STANDARD
+            .decode(self.data.get(&self.event))
+            .map_err(|err| Error::Decode {
+                target: "a Kinesis record".to_owned(),
+                path: "kinesis.data".to_owned(),
+                source: serde::de::Error::custom(format!("not base64: {err}")),
+            })
+    }
+
+    /// The full record as `aws_lambda_events` models it, built now.
+    pub fn to_aws(&self) -> Result<KinesisEventRecord, Error> {
+        let text = |slice: &Slice| Some(slice.get(&self.event).to_owned()).filter(|text| !text.is_empty());
+        let mut record = KinesisEventRecord::default();
+        *record.kinesis.data = self.data()?;
+        record.kinesis.partition_key = self.partition_key().to_owned();
+        record.kinesis.sequence_number = self.sequence_number().to_owned();
+        record.event_id = text(&self.event_id);
+        record.event_source = Some("aws:kinesis".to_owned());
+        record.event_name = Some("aws:kinesis:record".to_owned());
+        record.event_source_arn = text(&self.stream_arn);
+        record.aws_region = text(&self.aws_region);
+        Ok(record)
+    }
+}
+
+/// A Kinesis record whose data is the JSON of `T`: the payload argument of a Kinesis
+/// handler. The record's sequence number and keys are there too (it derefs to
+/// [`KinesisRecord`]).
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Record<T> {
+    /// The decoded data.
+    pub data: T,
+    /// The record it came in.
+    pub record: KinesisRecord,
+}
+
+impl<T> std::ops::Deref for Record<T> {
+    type Target = KinesisRecord;
+
+    fn deref(&self) -> &KinesisRecord {
+        &self.record
+    }
+}
+
+impl<S, T: DeserializeOwned> FromPayload<S, KinesisRecord> for Record<T> {
+    fn from_payload(record: KinesisRecord, _context: &Context, _state: &S) -> Result<Self, Error> {
+        let bytes = record.data()?;
+        let data = Error::decode(&bytes, std::any::type_name::<T>())?;
+        Ok(Record { data, record })
+    }
+}
+
+impl<S> FromPayload<S, KinesisRecord> for KinesisRecord {
+    fn from_payload(record: KinesisRecord, _context: &Context, _state: &S) -> Result<Self, Error> {
+        Ok(record)
+    }
+}
+
+impl FromRecords for KinesisRecord {
+    const NAME: &'static str = "a Kinesis record";
+
+    fn read(event: &Bytes, fields: RecordFields<'_>, index: usize) -> Pending<Self> {
+        let Some(kinesis) = fields.kinesis else {
+            return Pending::unidentified(index, "kinesis.sequenceNumber", Self::NAME);
+        };
+        let Some(sequence_number) = kinesis.sequence_number else {
+            return Pending::unidentified(index, "kinesis.sequenceNumber", Self::NAME);
+        };
+        let record = KinesisRecord {
+            sequence_number: Slice::new(event, sequence_number),
+            partition_key: Slice::or_empty(event, kinesis.partition_key),
+            data: Slice::or_empty(event, kinesis.data),
+            stream_arn: Slice::or_empty(event, fields.event_source_arn),
+            event_id: Slice::or_empty(event, fields.event_id),
+            aws_region: Slice::or_empty(event, fields.aws_region),
+            approximate_arrival_timestamp: kinesis.approximate_arrival_timestamp.unwrap_or_default(),
+            event: event.clone(),
+        };
+        Pending {
+            id: record.sequence_number().into(),
+            group: None,
+            payload: Ok(record),
+        }
+    }
+
+    /// A batch comes from one shard, in order.
+    fn order(_records: &[Pending<Self>], _options: &BatchOptions) -> Order {
+        Order::Sequential
+    }
+}
