@@ -24,3 +24,11 @@ pub const KINESIS: &str = include_str!("../fixtures/streams/kinesis.json");
 /// DynamoDB Streams (`NEW_AND_OLD_IMAGES`): an INSERT, a MODIFY and a time-to-live
 /// REMOVE of item `Id = 101` with a `Message` attribute.
 pub const DYNAMODB_STREAM: &str = include_str!("../fixtures/streams/dynamodb.json");
+/// SNS notification of topic `sns-lambda`; the message is `{"name", "state"}` JSON.
+pub const SNS: &str = include_str!("../fixtures/events/sns.json");
+/// S3 `ObjectCreated:Put` of `photos/my holiday photo(1).jpg` (URL-encoded in the event).
+pub const S3_PUT: &str = include_str!("../fixtures/events/s3.json");
+/// EventBridge custom event `OrderPlaced` from `com.example.shop`.
+pub const EVENTBRIDGE: &str = include_str!("../fixtures/events/eventbridge.json");
+/// EventBridge scheduled rule `my-scheduled-rule`.
+pub const SCHEDULE: &str = include_str!("../fixtures/events/schedule.json");

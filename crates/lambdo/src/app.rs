@@ -3,12 +3,15 @@
 use axum::Router;
 
 use crate::{
-    batch::{BatchOptions, BatchSource, IntoRecordResult},
+    batch::{self, BatchOptions, BatchSource, IntoRecordResult, RecordFn},
     dynamodb::DynamoDbRecord,
+    eventbridge::EventBridgePayload,
     function::{Dispatcher, Function},
     http::{HttpSource, DEFAULT_BODY_LIMIT},
     kinesis::KinesisRecord,
     metrics::MetricsConfig,
+    s3::ObjectEvent,
+    sns::SnsRecord,
     source::InvokeSource,
     sqs::SqsRecord,
     Handler, IntoInvokeResponse, InvokePayload,
@@ -54,6 +57,10 @@ pub struct App<S = ()> {
     sqs: Option<BatchSource<S, SqsRecord>>,
     kinesis: Option<BatchSource<S, KinesisRecord>>,
     dynamodb: Option<BatchSource<S, DynamoDbRecord>>,
+    sns: Option<BatchSource<S, SnsRecord>>,
+    s3: Option<BatchSource<S, ObjectEvent>>,
+    eventbridge: Vec<(String, String, RecordFn<S, EventBridgePayload>)>,
+    schedule: Option<RecordFn<S, EventBridgePayload>>,
     body_limit: usize,
     metrics: Option<MetricsConfig>,
 }
@@ -76,6 +83,10 @@ where
             sqs: None,
             kinesis: None,
             dynamodb: None,
+            sns: None,
+            s3: None,
+            eventbridge: Vec::new(),
+            schedule: None,
             body_limit: DEFAULT_BODY_LIMIT,
             metrics: None,
         }
@@ -274,6 +285,119 @@ where
         self
     }
 
+    /// Handles SNS notifications. The handler's last argument is a
+    /// [`Notification<T>`](crate::sns::Notification) or an [`SnsRecord`]; a failure
+    /// fails the invocation. See [`crate::sns`].
+    ///
+    /// # Panics
+    ///
+    /// When an SNS handler is already registered.
+    ///
+    /// ```
+    /// use lambdo::sns::Notification;
+    ///
+    /// async fn on_news(news: Notification<serde_json::Value>) -> Result<(), lambdo::BoxError> { Ok(()) }
+    /// let app = lambdo::App::new(()).sns(on_news);
+    /// # let _ = app;
+    /// ```
+    pub fn sns<H, Args>(mut self, handler: H) -> Self
+    where
+        H: Handler<Args, S, SnsRecord>,
+        H::Output: IntoRecordResult,
+        Args: 'static,
+    {
+        assert!(self.sns.is_none(), "an SNS handler is already registered");
+        self.sns = Some(BatchSource::each(handler));
+        self
+    }
+
+    /// Handles S3 event notifications, one call per object event. The handler's last
+    /// argument is an [`ObjectEvent`]; a failure fails the invocation. See
+    /// [`crate::s3`].
+    ///
+    /// # Panics
+    ///
+    /// When an S3 handler is already registered.
+    ///
+    /// ```
+    /// use lambdo::s3::ObjectEvent;
+    ///
+    /// async fn on_object(object: ObjectEvent) -> Result<(), lambdo::BoxError> { Ok(()) }
+    /// let app = lambdo::App::new(()).s3(on_object);
+    /// # let _ = app;
+    /// ```
+    pub fn s3<H, Args>(mut self, handler: H) -> Self
+    where
+        H: Handler<Args, S, ObjectEvent>,
+        H::Output: IntoRecordResult,
+        Args: 'static,
+    {
+        assert!(self.s3.is_none(), "an S3 handler is already registered");
+        self.s3 = Some(BatchSource::each(handler));
+        self
+    }
+
+    /// Handles EventBridge events of `source` and `detail_type`. The handler's last
+    /// argument is an [`Event<T>`](crate::eventbridge::Event); it returns
+    /// `Result<(), E>`. Register once per pair; see [`crate::eventbridge`].
+    ///
+    /// # Panics
+    ///
+    /// When a handler is already registered for the same `source` and `detail_type`.
+    ///
+    /// ```
+    /// use lambdo::eventbridge::Event;
+    ///
+    /// async fn on_shipped(event: Event<serde_json::Value>) -> Result<(), lambdo::BoxError> { Ok(()) }
+    /// let app = lambdo::App::new(()).eventbridge("com.example.shop", "OrderShipped", on_shipped);
+    /// # let _ = app;
+    /// ```
+    pub fn eventbridge<H, Args>(mut self, source: &str, detail_type: &str, handler: H) -> Self
+    where
+        H: Handler<Args, S, EventBridgePayload>,
+        H::Output: IntoRecordResult,
+        Args: 'static,
+    {
+        assert!(
+            !self.eventbridge.iter().any(|(s, d, _)| s == source && d == detail_type),
+            "an EventBridge handler for source `{source}` and detail-type `{detail_type}` is already registered"
+        );
+        self.eventbridge
+            .push((source.to_owned(), detail_type.to_owned(), batch::erase(handler)));
+        self
+    }
+
+    /// Handles scheduled events: EventBridge rules and EventBridge Scheduler schedules
+    /// (see [`Scheduled`](crate::eventbridge::Scheduled) for the Scheduler input). The
+    /// handler's last argument is a [`Scheduled`](crate::eventbridge::Scheduled) or an
+    /// [`Event<T>`](crate::eventbridge::Event).
+    ///
+    /// # Panics
+    ///
+    /// When a schedule handler is already registered (one per function: tell schedules
+    /// apart by [`Scheduled::schedule_arn`](crate::eventbridge::Scheduled::schedule_arn)).
+    ///
+    /// ```
+    /// use lambdo::eventbridge::Scheduled;
+    ///
+    /// async fn hourly(tick: Scheduled) -> Result<(), lambdo::BoxError> { Ok(()) }
+    /// let app = lambdo::App::new(()).schedule(hourly);
+    /// # let _ = app;
+    /// ```
+    pub fn schedule<H, Args>(mut self, handler: H) -> Self
+    where
+        H: Handler<Args, S, EventBridgePayload>,
+        H::Output: IntoRecordResult,
+        Args: 'static,
+    {
+        assert!(
+            self.schedule.is_none(),
+            "a schedule handler is already registered"
+        );
+        self.schedule = Some(batch::erase(handler));
+        self
+    }
+
     /// Caps HTTP request bodies at `bytes`; a larger body is a 413 problem response.
     /// Defaults to 6 MiB, Lambda's own request payload limit.
     ///
@@ -318,6 +442,10 @@ where
                 sqs: self.sqs,
                 kinesis: self.kinesis,
                 dynamodb: self.dynamodb,
+                sns: self.sns,
+                s3: self.s3,
+                eventbridge: self.eventbridge,
+                schedule: self.schedule,
             },
             self.metrics.unwrap_or_else(MetricsConfig::default_for_app),
         )

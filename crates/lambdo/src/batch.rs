@@ -147,9 +147,9 @@ impl IntoRecordResult for () {
 }
 
 /// A record handler with its argument types erased.
-type RecordFn<S, P> = Arc<dyn Fn(P, &Context, &S) -> BoxFuture<Result<(), Error>> + Send + Sync>;
+pub(crate) type RecordFn<S, P> = Arc<dyn Fn(P, &Context, &S) -> BoxFuture<Result<(), Error>> + Send + Sync>;
 
-fn erase<H, Args, S, P>(handler: H) -> RecordFn<S, P>
+pub(crate) fn erase<H, Args, S, P>(handler: H) -> RecordFn<S, P>
 where
     H: Handler<Args, S, P>,
     H::Output: IntoRecordResult,
@@ -210,13 +210,16 @@ pub(crate) trait FromRecords: Sized + Send + 'static {
     fn order(records: &[Pending<Self>], options: &BatchOptions) -> Order;
 }
 
-/// A registered batch source: its record handler and options.
+/// A registered source of records: its record handler, its options, and what its
+/// caller expects back.
 pub(crate) struct BatchSource<S, P> {
     handler: RecordFn<S, P>,
     options: BatchOptions,
+    partial: bool,
 }
 
 impl<S: Send + Sync + 'static, P: FromRecords> BatchSource<S, P> {
+    /// A source whose caller reads partial batch responses (SQS, Kinesis, DynamoDB).
     pub(crate) fn new<H, Args>(handler: H, options: BatchOptions) -> Self
     where
         H: Handler<Args, S, P>,
@@ -226,6 +229,22 @@ impl<S: Send + Sync + 'static, P: FromRecords> BatchSource<S, P> {
         BatchSource {
             handler: erase(handler),
             options,
+            partial: true,
+        }
+    }
+
+    /// A source whose caller takes no partial response (SNS, S3): every record is
+    /// handled, in order, and any failure fails the invocation with the first
+    /// failure's error, so the caller retries the event.
+    pub(crate) fn each<H, Args>(handler: H) -> Self
+    where
+        H: Handler<Args, S, P>,
+        H::Output: IntoRecordResult,
+        Args: 'static,
+    {
+        BatchSource {
+            partial: false,
+            ..BatchSource::new(handler, BatchOptions::default())
         }
     }
 
@@ -236,13 +255,25 @@ impl<S: Send + Sync + 'static, P: FromRecords> BatchSource<S, P> {
         context: &Context,
         state: &S,
     ) -> Result<Box<RawValue>, Error> {
-        let pending: Vec<Pending<P>> = records
+        let pending = records
             .into_iter()
             .enumerate()
-            .map(|(index, fields)| P::read(event, fields, index))
-            .collect();
-        let order = P::order(&pending, &self.options);
-        process(pending, order, &self.options, &self.handler, context, state).await
+            .map(|(index, fields)| P::read(event, fields, index));
+        if self.partial {
+            let pending: Vec<Pending<P>> = pending.collect();
+            let order = P::order(&pending, &self.options);
+            return process(pending, order, &self.options, &self.handler, context, state).await;
+        }
+        let mut first_error = None;
+        for Pending { id, payload, .. } in pending {
+            if let Err(error) = run_record(&id, payload, &self.handler, context, state).await {
+                first_error.get_or_insert(error);
+            }
+        }
+        match first_error {
+            Some(error) => Err(error),
+            None => serde_json::value::to_raw_value(&()).map_err(Error::Encode),
+        }
     }
 }
 
@@ -276,7 +307,7 @@ async fn process<S: Sync, P: Send + 'static>(
                 let outcome = if deadline.is_near() {
                     Outcome::NotStarted(NotStarted::Deadline)
                 } else {
-                    run_record(&id, payload, handler, context, state).await
+                    run_record(&id, payload, handler, context, state).await.into()
                 };
                 (id, outcome)
             })
@@ -297,7 +328,7 @@ async fn process<S: Sync, P: Send + 'static>(
             } else if deadline.is_near() {
                 Outcome::NotStarted(NotStarted::Deadline)
             } else {
-                run_record(&id, payload, handler, context, state).await
+                run_record(&id, payload, handler, context, state).await.into()
             };
             if matches!(outcome, Outcome::Failed) && order != Order::Unordered {
                 failed_groups.insert(group);
@@ -309,15 +340,37 @@ async fn process<S: Sync, P: Send + 'static>(
     respond(&outcomes, options)
 }
 
+/// Runs the handler of a single event (EventBridge): the record engine's span, panic
+/// guard and failure log, and `null` for a response.
+pub(crate) async fn run_one<S, P>(
+    id: &str,
+    payload: P,
+    handler: &RecordFn<S, P>,
+    context: &Context,
+    state: &S,
+) -> Result<Box<RawValue>, Error> {
+    run_record(id, Ok(payload), handler, context, state).await?;
+    serde_json::value::to_raw_value(&()).map_err(Error::Encode)
+}
+
+impl From<Result<(), Error>> for Outcome {
+    fn from(result: Result<(), Error>) -> Self {
+        match result {
+            Ok(()) => Outcome::Succeeded,
+            Err(_) => Outcome::Failed,
+        }
+    }
+}
+
 /// Runs one record's handler in its span, turning every way it can fail (decode error,
-/// handler error, panic) into `Failed` with a log line naming the record.
+/// handler error, panic) into an error, logged with the record's identifier.
 async fn run_record<S, P>(
     id: &str,
     payload: Result<P, Error>,
     handler: &RecordFn<S, P>,
     context: &Context,
     state: &S,
-) -> Outcome {
+) -> Result<(), Error> {
     let span = tracing::info_span!(RECORD_SPAN, correlation_id = %id);
     // Decoding happens in the handler's extractors, synchronously: guard it too.
     let call = payload.and_then(|payload| {
@@ -335,20 +388,17 @@ async fn run_record<S, P>(
         },
         Err(error) => Err(error),
     };
-    match result {
-        Ok(()) => Outcome::Succeeded,
-        Err(error) => {
-            span.in_scope(|| {
-                tracing::error!(
-                    item_identifier = id,
-                    error_type = error.error_type(),
-                    error = %error,
-                    "the record failed"
-                );
-            });
-            Outcome::Failed
-        }
+    if let Err(error) = &result {
+        span.in_scope(|| {
+            tracing::error!(
+                item_identifier = id,
+                error_type = error.error_type(),
+                error = %error,
+                "the record failed"
+            );
+        });
     }
+    result
 }
 
 fn respond(outcomes: &[(Box<str>, Outcome)], options: &BatchOptions) -> Result<Box<RawValue>, Error> {

@@ -17,12 +17,15 @@ use serde_json::value::RawValue;
 use tracing::Instrument;
 
 use crate::{
-    batch::BatchSource,
+    batch::{self, BatchSource, RecordFn},
     dynamodb::DynamoDbRecord,
+    eventbridge::{EventBridgePayload, SCHEDULED_EVENT, SCHEDULE_SOURCES},
     handler::BoxFuture,
     http::HttpSource,
     kinesis::KinesisRecord,
     metrics::{self, Metrics, MetricsConfig},
+    s3::ObjectEvent,
+    sns::SnsRecord,
     source::{EventShape, InvokeSource, RecordFields},
     sqs::SqsRecord,
     Context, Error,
@@ -203,6 +206,11 @@ pub(crate) struct Dispatcher<S> {
     pub(crate) sqs: Option<BatchSource<S, SqsRecord>>,
     pub(crate) kinesis: Option<BatchSource<S, KinesisRecord>>,
     pub(crate) dynamodb: Option<BatchSource<S, DynamoDbRecord>>,
+    pub(crate) sns: Option<BatchSource<S, SnsRecord>>,
+    pub(crate) s3: Option<BatchSource<S, ObjectEvent>>,
+    /// EventBridge handlers by `source` and `detail-type`.
+    pub(crate) eventbridge: Vec<(String, String, RecordFn<S, EventBridgePayload>)>,
+    pub(crate) schedule: Option<RecordFn<S, EventBridgePayload>>,
 }
 
 trait Dispatch: Send + Sync {
@@ -236,7 +244,29 @@ impl<S: Send + Sync + 'static> Dispatch for Dispatcher<S> {
                     Some(RecordsHandler::DynamoDb(source)) => {
                         return source.handle(&event, records, &context, &self.state).await;
                     }
+                    Some(RecordsHandler::Sns(source)) => {
+                        return source.handle(&event, records, &context, &self.state).await;
+                    }
+                    Some(RecordsHandler::S3(source)) => {
+                        return source.handle(&event, records, &context, &self.state).await;
+                    }
                     None => EventShape::Records(records),
+                },
+                EventShape::EventBridge {
+                    source,
+                    detail_type,
+                    id,
+                } => match self.eventbridge_handler(source.as_str(), detail_type.as_str()) {
+                    Some(handler) => {
+                        let id = id.as_ref().map_or("", |id| id.as_str());
+                        let payload = EventBridgePayload(event.clone());
+                        return batch::run_one(id, payload, handler, &context, &self.state).await;
+                    }
+                    None => EventShape::EventBridge {
+                        source,
+                        detail_type,
+                        id,
+                    },
                 },
                 other => other,
             };
@@ -265,6 +295,18 @@ impl<S: Send + Sync + 'static> Dispatch for Dispatcher<S> {
         if self.dynamodb.is_some() {
             sources.push("dynamodb_stream");
         }
+        if self.sns.is_some() {
+            sources.push("sns");
+        }
+        if self.s3.is_some() {
+            sources.push("s3");
+        }
+        if !self.eventbridge.is_empty() {
+            sources.push("eventbridge");
+        }
+        if self.schedule.is_some() {
+            sources.push("schedule");
+        }
         if self.invoke.is_some() {
             sources.push("invoke");
         }
@@ -277,15 +319,37 @@ enum RecordsHandler<'a, S> {
     Sqs(&'a BatchSource<S, SqsRecord>),
     Kinesis(&'a BatchSource<S, KinesisRecord>),
     DynamoDb(&'a BatchSource<S, DynamoDbRecord>),
+    Sns(&'a BatchSource<S, SnsRecord>),
+    S3(&'a BatchSource<S, ObjectEvent>),
 }
 
 impl<S> Dispatcher<S> {
+    /// An exact `source` + `detail-type` registration first, then the schedule handler
+    /// for scheduled events.
+    fn eventbridge_handler(
+        &self,
+        source: &str,
+        detail_type: &str,
+    ) -> Option<&RecordFn<S, EventBridgePayload>> {
+        let exact = self
+            .eventbridge
+            .iter()
+            .find(|(s, d, _)| s == source && d == detail_type)
+            .map(|(_, _, handler)| handler);
+        exact.or_else(|| {
+            let scheduled = detail_type == SCHEDULED_EVENT && SCHEDULE_SOURCES.contains(&source);
+            scheduled.then_some(self.schedule.as_ref()).flatten()
+        })
+    }
+
     /// Chooses by the first record's `eventSource`: a batch never mixes sources.
     fn records_handler(&self, records: &[RecordFields<'_>]) -> Option<RecordsHandler<'_, S>> {
         match records.first()?.event_source.as_ref()?.as_str() {
             "aws:sqs" => self.sqs.as_ref().map(RecordsHandler::Sqs),
             "aws:kinesis" => self.kinesis.as_ref().map(RecordsHandler::Kinesis),
             "aws:dynamodb" => self.dynamodb.as_ref().map(RecordsHandler::DynamoDb),
+            "aws:sns" => self.sns.as_ref().map(RecordsHandler::Sns),
+            "aws:s3" => self.s3.as_ref().map(RecordsHandler::S3),
             _ => None,
         }
     }

@@ -30,9 +30,12 @@
 //!
 //! - **[`App`]** registers the sources one function handles: [`App::http`] (an axum
 //!   `Router`, served for API Gateway REST and HTTP APIs, ALB and Function URLs) and
-//!   [`App::invoke`] (direct invocation with any `T: DeserializeOwned`) and [`App::sqs`]
-//!   (one call per message, partial batch failures; see [`sqs`] and [`batch`]). The
-//!   source of each event is detected from its shape.
+//!   [`App::invoke`] (direct invocation with any `T: DeserializeOwned`), and the event
+//!   sources: [`App::sqs`] ([`sqs`]), [`App::kinesis`] ([`kinesis`]),
+//!   [`App::dynamodb_stream`] ([`dynamodb`]), [`App::sns`] ([`sns`]), [`App::s3`]
+//!   ([`s3`]), [`App::eventbridge`] and [`App::schedule`] ([`eventbridge`]). Batch
+//!   sources report partial failures (see [`batch`]). The source of each event is
+//!   detected from its shape, in the one parse that also reads it.
 //! - **[Handlers](Handler)** are `async fn`s whose arguments are extractors: any number of
 //!   [`FromContext`] ones ([`State`], [`Context`]) and, last, at most one that consumes the
 //!   payload ([`Json`]).
@@ -55,6 +58,7 @@ mod app;
 pub mod batch;
 pub mod dynamodb;
 mod error;
+pub mod eventbridge;
 mod extract;
 mod function;
 mod handler;
@@ -64,6 +68,8 @@ mod local;
 pub mod logs;
 pub mod metrics;
 mod runtime;
+pub mod s3;
+pub mod sns;
 mod source;
 pub mod sqs;
 mod text;

@@ -20,20 +20,17 @@ pub(crate) struct RecordFields<'a> {
     pub(crate) event_source: Option<Text<'a>>,
     pub(crate) event_source_arn: Option<Text<'a>>,
     pub(crate) aws_region: Option<Text<'a>>,
-    /// `eventID`, `eventName`, `eventVersion`: streams (and S3, SNS's `EventVersion`).
+    /// `eventID`, `eventName`: streams (and S3).
     pub(crate) event_id: Option<Text<'a>>,
     pub(crate) event_name: Option<Text<'a>>,
-    pub(crate) event_version: Option<Text<'a>>,
     pub(crate) sqs: SqsFields<'a>,
     pub(crate) kinesis: Option<KinesisFields<'a>>,
-    pub(crate) invoke_identity_arn: Option<Text<'a>>,
     pub(crate) dynamodb: Option<DynamoDbFields<'a>>,
     /// Who made a DynamoDB change (time to live, for one); raw.
     pub(crate) user_identity: Option<&'a RawValue>,
-    /// SNS's notification and subscription; S3's notification: small, read from the
-    /// raw JSON when their records are made.
+    /// SNS's and S3's notifications: small, read from the raw JSON when their records
+    /// are made.
     pub(crate) sns: Option<&'a RawValue>,
-    pub(crate) event_subscription_arn: Option<Text<'a>>,
     pub(crate) s3: Option<&'a RawValue>,
     pub(crate) event_time: Option<Text<'a>>,
 }
@@ -116,13 +113,10 @@ impl<'de> Visitor<'de> for RecordVisitor {
                 "messageAttributes" => record.sqs.message_attributes = map.next_value()?,
                 "eventID" => record.event_id = map.next_value()?,
                 "eventName" => record.event_name = map.next_value()?,
-                "eventVersion" | "EventVersion" => record.event_version = map.next_value()?,
                 "kinesis" => record.kinesis = map.next_value()?,
-                "invokeIdentityArn" => record.invoke_identity_arn = map.next_value()?,
                 "dynamodb" => record.dynamodb = map.next_value()?,
                 "userIdentity" => record.user_identity = map.next_value()?,
                 "Sns" => record.sns = map.next_value()?,
-                "EventSubscriptionArn" => record.event_subscription_arn = map.next_value()?,
                 "s3" => record.s3 = map.next_value()?,
                 "eventTime" => record.event_time = map.next_value()?,
                 _ => {

@@ -28,6 +28,15 @@ pub(crate) enum EventShape<'a> {
     Http(HttpEvent<'a>),
     /// A batch of records (SQS, SNS, S3, DynamoDB Streams, Kinesis).
     Records(Vec<RecordFields<'a>>),
+    /// An EventBridge event (a rule's target, a schedule…): its routing fields.
+    EventBridge {
+        /// `source`.
+        source: Text<'a>,
+        /// `detail-type`.
+        detail_type: Text<'a>,
+        /// `id`, for logs.
+        id: Option<Text<'a>>,
+    },
     /// A JSON object that no known source sends; its first keys, for error messages.
     OtherObject(Vec<String>),
     /// A JSON value that is not an object (`"text"`, `[..]`, `42`, `null`…).
@@ -78,6 +87,14 @@ impl fmt::Display for EventShape<'_> {
                     None => write!(f, "a batch of {} records of no known source", records.len()),
                 }
             }
+            EventShape::EventBridge {
+                source, detail_type, ..
+            } => write!(
+                f,
+                "an EventBridge event (source `{}`, detail-type `{}`)",
+                source.as_str(),
+                detail_type.as_str()
+            ),
             EventShape::OtherObject(keys) if keys.is_empty() => f.write_str("an empty JSON object"),
             EventShape::OtherObject(keys) => {
                 write!(f, "a JSON object with keys [{}", keys.join(", "))?;
@@ -198,17 +215,34 @@ impl<'de> Visitor<'de> for ShapeVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<EventShape<'de>, A::Error> {
         let mut http = HttpFields::default();
         let mut records = None;
+        let (mut source, mut detail_type, mut id, mut has_detail) = (None, None, None, false);
         while let Some(key) = map.next_key::<Text<'de>>()? {
-            if key.as_str() == "Records" {
-                records = map.next_value::<RecordsField<'de>>()?.0;
-            } else if !http.take(key.as_str(), &mut map)? {
-                map.next_value::<IgnoredAny>()?;
+            match key.as_str() {
+                "Records" => records = map.next_value::<RecordsField<'de>>()?.0,
+                // EventBridge's envelope; `detail` is the handler's to read.
+                "source" => source = map.next_value::<Option<Text<'de>>>()?,
+                "detail-type" => detail_type = map.next_value::<Option<Text<'de>>>()?,
+                "id" => id = map.next_value::<Option<Text<'de>>>()?,
+                "detail" => {
+                    map.next_value::<IgnoredAny>()?;
+                    has_detail = true;
+                }
+                other => {
+                    if !http.take(other, &mut map)? {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                }
             }
         }
-        Ok(match (http.into_event(), records) {
-            (Some(event), _) => EventShape::Http(event),
-            (None, Some(records)) => EventShape::Records(records),
-            (None, None) => EventShape::OtherObject(Vec::new()),
+        Ok(match (http.into_event(), records, source, detail_type) {
+            (Some(event), _, _, _) => EventShape::Http(event),
+            (None, Some(records), _, _) => EventShape::Records(records),
+            (None, None, Some(source), Some(detail_type)) if has_detail => EventShape::EventBridge {
+                source,
+                detail_type,
+                id,
+            },
+            _ => EventShape::OtherObject(Vec::new()),
         })
     }
 
