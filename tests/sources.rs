@@ -252,3 +252,32 @@ async fn sns_and_s3_failures_fail_the_invocation_with_the_handlers_error() {
     assert_eq!(error.error_type, "Lambdo.HandlerPanic");
     assert!(error.error_message.contains("thumbnailer crashed"));
 }
+
+#[tokio::test]
+async fn the_testing_builders_make_events_each_source_accepts() {
+    let seen = Seen::default();
+    let client = TestClient::new(every_source(&seen).into_function());
+    let alarm = json!({"name": "DiskFull", "state": "ALARM"});
+    let events = [
+        lambdo_testing::sns_event("alarms", &alarm),
+        lambdo_testing::s3_event("ObjectRemoved:Delete", "photos", "2026/a b+c.jpg", None),
+        lambdo_testing::eventbridge_event(
+            "com.example.shop",
+            "OrderPlaced",
+            &json!({"order_id": "o-7", "total_cents": 5}),
+        ),
+        lambdo_testing::scheduled_event("nightly"),
+    ];
+    for event in events {
+        assert_eq!(client.invoke(&event).await.unwrap(), Value::Null, "{event}");
+    }
+    assert_eq!(
+        seen.all(),
+        [
+            "sns DiskFull ALARM None",
+            "s3 photos 2026/a b+c.jpg None ObjectRemoved:Delete",
+            "eventbridge o-7 5",
+            "schedule 2026-11-28T12:00:00Z Some(\"arn:aws:events:eu-central-1:123456789012:rule/nightly\")",
+        ]
+    );
+}
