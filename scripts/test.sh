@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The whole test suite: formatting, lints, unit/integration/doc tests, docs, template
-# validation. Installs what it needs (see scripts/dev-tools.sh) on a fresh machine.
+# The whole test suite: formatting, lints, unit/integration/doc tests (DynamoDB code
+# against a moto server started here), docs, template validation. Installs what it
+# needs (see scripts/dev-tools.sh) on a fresh machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,6 +24,22 @@ step "release bootstraps of every example (driven by tests/example_bootstraps.rs
 examples=()
 for dir in examples/*/; do examples+=(-p "$(basename "$dir")"); done
 cargo build --release --locked --bins "${examples[@]}"
+
+step "moto server: a DynamoDB API on a free loopback port for lambdo-dynamodb's tests"
+port="$("$venv/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+moto_log="$(mktemp)"
+"$venv/bin/moto_server" -H 127.0.0.1 -p "$port" >"$moto_log" 2>&1 &
+moto_pid=$!
+trap 'kill "$moto_pid" 2>/dev/null || true; rm -f "$moto_log"' EXIT
+for _ in $(seq 1 150); do
+  if "$venv/bin/python" -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/moto-api/', timeout=1)" 2>/dev/null; then
+    break
+  fi
+  kill -0 "$moto_pid" 2>/dev/null || { cat "$moto_log" >&2; echo "moto_server exited" >&2; exit 1; }
+  sleep 0.2
+done
+export LAMBDO_DYNAMODB_ENDPOINT="http://127.0.0.1:$port"
+echo "moto_server on $LAMBDO_DYNAMODB_ENDPOINT"
 
 step "cargo test (unit, integration, process and doc tests)"
 cargo test --workspace --locked

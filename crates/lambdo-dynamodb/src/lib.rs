@@ -1,0 +1,37 @@
+//! # lambdo-dynamodb
+//!
+//! Typed DynamoDB tables for lambdo functions: [`Table<T>`] maps items to your `serde`
+//! types (through `serde_dynamo`), pages queries and scans with opaque signed cursors,
+//! retries unprocessed batch writes, and does optimistic locking on a version
+//! attribute. Errors say what the caller can do ([`TableError`]) and become problem
+//! responses in HTTP handlers.
+//!
+//! Load the SDK configuration once at cold start ([`load_config`]) and keep the
+//! [`Table`]s in the app's state. `AWS_ENDPOINT_URL` (or `AWS_ENDPOINT_URL_DYNAMODB`)
+//! points everything at a local DynamoDB-compatible endpoint.
+
+mod cursor;
+mod error;
+mod table;
+
+pub use error::TableError;
+pub use table::{Page, Query, Table};
+
+/// The AWS SDK configuration from the environment (region, credentials, and
+/// `AWS_ENDPOINT_URL` when set): call once, at cold start.
+///
+/// ```no_run
+/// # async fn demo() {
+/// let config = lambdo_dynamodb::load_config().await;
+/// let client = lambdo_dynamodb::client(&config);
+/// # let _ = client;
+/// # }
+/// ```
+pub async fn load_config() -> aws_config::SdkConfig {
+    aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await
+}
+
+/// A DynamoDB client for `config`.
+pub fn client(config: &aws_config::SdkConfig) -> aws_sdk_dynamodb::Client {
+    aws_sdk_dynamodb::Client::new(config)
+}
