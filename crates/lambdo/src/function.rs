@@ -2,6 +2,7 @@
 
 use std::{
     any::Any,
+    cell::RefCell,
     future::Future,
     panic::AssertUnwindSafe,
     sync::{
@@ -23,7 +24,7 @@ use crate::{
     handler::BoxFuture,
     http::HttpSource,
     kinesis::KinesisRecord,
-    metrics::{self, Metrics, MetricsConfig},
+    metrics::{self, MetricsConfig},
     s3::ObjectEvent,
     sns::SnsRecord,
     source::{EventShape, InvokeSource, RecordFields},
@@ -173,15 +174,17 @@ pub(crate) struct Invocation {
 }
 
 impl Invocation {
-    /// Runs `work` in the invocation's span with a fresh [`Metrics`], then writes the
+    /// Runs `work` in the invocation's span with its own metrics, then writes the
     /// metrics (whatever `work` returned: errors are measured too).
     pub(crate) async fn run<F: Future>(self, work: F) -> F::Output {
-        let recorded = Metrics::new();
-        let output = metrics::CURRENT
-            .scope(recorded.clone(), work)
+        let (output, recorded) = metrics::CURRENT
+            .scope(RefCell::new(None), async {
+                let output = work.await;
+                (output, metrics::CURRENT.with(|slot| slot.borrow_mut().take()))
+            })
             .instrument(self.span)
             .await;
-        self.config.flush(&recorded, self.cold_start.as_deref());
+        self.config.flush(recorded.as_ref(), self.cold_start.as_deref());
         output
     }
 }

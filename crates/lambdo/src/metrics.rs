@@ -30,6 +30,7 @@
 //! ```
 
 use std::{
+    cell::RefCell,
     collections::BTreeMap,
     sync::{Arc, Mutex},
     time::{SystemTime, UNIX_EPOCH},
@@ -384,7 +385,10 @@ impl MetricsConfig {
 
     /// Writes what `metrics` recorded, plus the `ColdStart` metric when `cold_start`
     /// names the function of a first invocation.
-    pub(crate) fn flush(&self, metrics: &Metrics, cold_start: Option<&str>) {
+    pub(crate) fn flush(&self, metrics: Option<&Metrics>, cold_start: Option<&str>) {
+        if metrics.is_none() && cold_start.is_none() {
+            return;
+        }
         let timestamp = now_ms();
         let mut lines = Vec::new();
         if let Some(function_name) = cold_start {
@@ -393,7 +397,9 @@ impl MetricsConfig {
             let _ = cold.dimension("function_name", function_name);
             lines.extend(cold.take_emf(self, timestamp));
         }
-        lines.extend(metrics.take_emf(self, timestamp));
+        if let Some(metrics) = metrics {
+            lines.extend(metrics.take_emf(self, timestamp));
+        }
         match &self.sink {
             Sink::Writer(writer) => lines.iter().for_each(|line| writer(line)),
             Sink::Stdout if !lines.is_empty() => {
@@ -499,13 +505,21 @@ fn now_ms() -> u128 {
 }
 
 tokio::task_local! {
-    /// The metrics of the invocation being handled.
-    pub(crate) static CURRENT: Metrics;
+    /// The metrics of the invocation being handled, made when a handler first asks:
+    /// invocations that record nothing allocate nothing.
+    pub(crate) static CURRENT: RefCell<Option<Metrics>>;
+}
+
+/// The current invocation's metrics (a detached set outside of one).
+fn current() -> Metrics {
+    CURRENT
+        .try_with(|slot| slot.borrow_mut().get_or_insert_with(Metrics::new).clone())
+        .unwrap_or_default()
 }
 
 impl<S> FromContext<S> for Metrics {
     fn from_context(_context: &Context, _state: &S) -> Result<Self, Error> {
-        Ok(CURRENT.try_with(Metrics::clone).unwrap_or_default())
+        Ok(current())
     }
 }
 
@@ -516,7 +530,7 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Metrics {
         _parts: &mut http::request::Parts,
         _state: &S,
     ) -> Result<Self, Self::Rejection> {
-        Ok(CURRENT.try_with(Metrics::clone).unwrap_or_default())
+        Ok(current())
     }
 }
 
@@ -682,9 +696,10 @@ mod tests {
         let sink = Arc::clone(&lines);
         let config = MetricsConfig::new("Shop", "orders")
             .writer(move |line| sink.lock().unwrap().push(line.to_owned()));
-        config.flush(&Metrics::new(), None);
+        config.flush(None, None);
+        config.flush(Some(&Metrics::new()), None);
         assert!(lines.lock().unwrap().is_empty());
-        config.flush(&Metrics::new(), Some("orders-fn"));
+        config.flush(None, Some("orders-fn"));
         let written = lines.lock().unwrap();
         assert_eq!(written.len(), 1);
         let object: Value = serde_json::from_str(&written[0]).unwrap();

@@ -360,7 +360,7 @@ impl<'de, const MULTI: bool> serde::de::Visitor<'de> for HeadersSeed<'_, MULTI> 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<HeaderMap, A::Error> {
         let mut headers = HeaderMap::with_capacity(map.size_hint().unwrap_or(16));
         while let Some(name) = map.next_key::<Text<'de>>()? {
-            let Ok(name) = HeaderName::from_bytes(name.as_str().as_bytes()) else {
+            let Some(name) = header_name(name.as_str()) else {
                 map.next_value::<IgnoredAny>()?;
                 continue;
             };
@@ -377,6 +377,41 @@ impl<'de, const MULTI: bool> serde::de::Visitor<'de> for HeadersSeed<'_, MULTI> 
         }
         Ok(headers)
     }
+}
+
+/// The headers API Gateway, ALB and CloudFront add to nearly every request. `http`
+/// knows the standard names without allocating; these would each be a new allocation
+/// per request, so they are kept here once.
+static PROXY_HEADERS: [HeaderName; 15] = [
+    HeaderName::from_static("x-forwarded-for"),
+    HeaderName::from_static("x-forwarded-port"),
+    HeaderName::from_static("x-forwarded-proto"),
+    HeaderName::from_static("x-amzn-trace-id"),
+    HeaderName::from_static("x-amz-cf-id"),
+    HeaderName::from_static("x-amz-date"),
+    HeaderName::from_static("x-amz-security-token"),
+    HeaderName::from_static("x-amz-content-sha256"),
+    HeaderName::from_static("x-api-key"),
+    HeaderName::from_static("cloudfront-forwarded-proto"),
+    HeaderName::from_static("cloudfront-is-desktop-viewer"),
+    HeaderName::from_static("cloudfront-is-mobile-viewer"),
+    HeaderName::from_static("cloudfront-is-smarttv-viewer"),
+    HeaderName::from_static("cloudfront-is-tablet-viewer"),
+    HeaderName::from_static("cloudfront-viewer-country"),
+];
+
+/// A header's name, or `None` if it is not a valid one.
+fn header_name(name: &str) -> Option<HeaderName> {
+    let first = name.as_bytes().first()?.to_ascii_lowercase();
+    if first == b'x' || first == b'c' {
+        if let Some(known) = PROXY_HEADERS
+            .iter()
+            .find(|known| known.as_str().eq_ignore_ascii_case(name))
+        {
+            return Some(known.clone());
+        }
+    }
+    HeaderName::from_bytes(name.as_bytes()).ok()
 }
 
 /// Appends the values of one header, from a JSON array, as they are read.

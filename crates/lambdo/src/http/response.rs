@@ -159,8 +159,20 @@ struct StatusDescription(http::StatusCode);
 
 impl Serialize for StatusDescription {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        // Status codes are three digits and reasons short: a stack buffer, no
+        // formatting machinery.
         let reason = self.0.canonical_reason().unwrap_or_default();
-        serializer.collect_str(&format_args!("{} {reason}", self.0.as_u16()))
+        let mut buffer = [0u8; 64];
+        let code = self.0.as_str().as_bytes();
+        let length = code.len() + 1 + reason.len();
+        if length > buffer.len() {
+            return serializer.collect_str(&format_args!("{} {reason}", self.0.as_u16()));
+        }
+        buffer[..code.len()].copy_from_slice(code);
+        buffer[code.len()] = b' ';
+        buffer[code.len() + 1..length].copy_from_slice(reason.as_bytes());
+        let text = std::str::from_utf8(&buffer[..length]).map_err(serde::ser::Error::custom)?;
+        serializer.serialize_str(text)
     }
 }
 
@@ -218,6 +230,18 @@ impl Serialize for MultiValueHeaders<'_> {
 mod tests {
     use super::*;
     use http::HeaderValue;
+
+    #[test]
+    fn alb_status_descriptions() {
+        let describe = |code: u16| {
+            let status = http::StatusCode::from_u16(code).unwrap();
+            serde_json::to_string(&StatusDescription(status)).unwrap()
+        };
+        assert_eq!(describe(200), r#""200 OK""#);
+        assert_eq!(describe(404), r#""404 Not Found""#);
+        assert_eq!(describe(511), r#""511 Network Authentication Required""#);
+        assert_eq!(describe(599), r#""599 ""#);
+    }
 
     #[test]
     fn binary_and_text_bodies() {
