@@ -4,7 +4,8 @@
 //! types (through `serde_dynamo`), pages queries and scans with opaque signed cursors,
 //! retries unprocessed batch writes, and does optimistic locking on a version
 //! attribute. Errors say what the caller can do ([`TableError`]) and become problem
-//! responses in HTTP handlers.
+//! responses in HTTP handlers. [`Idempotency`] runs a piece of work at most once per
+//! key and returns its stored result to repeats.
 //!
 //! Load the SDK configuration once at cold start ([`load_config`]) and keep the
 //! [`Table`]s in the app's state. `AWS_ENDPOINT_URL` (or `AWS_ENDPOINT_URL_DYNAMODB`)
@@ -12,9 +13,11 @@
 
 mod cursor;
 mod error;
+mod idempotency;
 mod table;
 
 pub use error::TableError;
+pub use idempotency::{Idempotency, IdempotencyError};
 pub use table::{Page, Query, Table};
 
 /// The AWS SDK configuration from the environment (region, credentials, and

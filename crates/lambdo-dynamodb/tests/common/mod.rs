@@ -43,13 +43,23 @@ pub(crate) fn client_of(endpoint: &str) -> Client {
 /// A new table with a unique name: partition key `pk` (string) and, if asked, sort
 /// key `sk` (string).
 pub(crate) async fn create_table(client: &Client, prefix: &str, sort_key: bool) -> String {
+    create_table_keyed(client, prefix, "pk", sort_key).await
+}
+
+/// A new table with a unique name and the string partition key `partition`.
+pub(crate) async fn create_table_keyed(
+    client: &Client,
+    prefix: &str,
+    partition: &str,
+    sort_key: bool,
+) -> String {
     let name = format!("{prefix}-{}", uuid::Uuid::new_v4().simple());
     let mut request = client
         .create_table()
         .table_name(&name)
         .billing_mode(BillingMode::PayPerRequest)
-        .attribute_definitions(attribute("pk"))
-        .key_schema(key("pk", KeyType::Hash));
+        .attribute_definitions(attribute(partition))
+        .key_schema(key(partition, KeyType::Hash));
     if sort_key {
         request = request
             .attribute_definitions(attribute("sk"))
