@@ -4,7 +4,8 @@
 //!   (REST and HTTP APIs), ALB and Function URLs alike, and locally by `cargo run`.
 //! - Direct invocation: `{"todos": [...]}` imports todos in bulk.
 //!
-//! Validation errors are `application/problem+json` responses.
+//! Validation errors are `application/problem+json` responses. Todos live in memory
+//! locally and in DynamoDB when `TABLE_NAME` is set.
 
 pub mod import;
 pub mod routes;
@@ -13,7 +14,7 @@ pub mod todo;
 
 use lambdo::App;
 
-pub use store::{InMemoryTodoStore, TodoStore};
+pub use store::{DynamoDbTodoStore, InMemoryTodoStore, TodoPage, TodoStore};
 
 /// The whole function over `store`: HTTP routes plus the bulk import.
 pub fn app<S: TodoStore>(store: S) -> App<S> {

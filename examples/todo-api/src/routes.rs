@@ -1,9 +1,9 @@
 //! The HTTP API: plain axum handlers over lambdo's `Json` and `Problem`.
 
 use axum::{
-    extract::{Path, State},
+    extract::{Path, Query, State},
     http::{header, StatusCode},
-    response::IntoResponse,
+    response::{AppendHeaders, IntoResponse},
     routing::get,
     Router,
 };
@@ -12,6 +12,7 @@ use lambdo::{
     metrics::{Metrics, Unit},
     Json,
 };
+use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::{
@@ -44,8 +45,38 @@ async fn create_todo<S: TodoStore>(
     Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(todo)))
 }
 
-async fn list_todos<S: TodoStore>(State(store): State<S>) -> Result<Json<Vec<Todo>>, Problem> {
-    Ok(Json(store.list().await?))
+/// The largest page `GET /todos` returns.
+pub const MAX_PAGE: usize = 100;
+
+/// `GET /todos?limit=&cursor=`.
+#[derive(Debug, Deserialize)]
+struct Listing {
+    limit: Option<usize>,
+    cursor: Option<String>,
+}
+
+/// One page of todos as a JSON array; a `Link: <…>; rel="next"` header points at the
+/// next page (RFC 8288).
+async fn list_todos<S: TodoStore>(
+    State(store): State<S>,
+    Query(listing): Query<Listing>,
+) -> Result<impl IntoResponse, Problem> {
+    let limit = listing.limit.unwrap_or(MAX_PAGE);
+    if !(1..=MAX_PAGE).contains(&limit) {
+        return Err(
+            Problem::bad_request(format!("limit must be between 1 and {MAX_PAGE}"))
+                .with_extension("parameter", "limit"),
+        );
+    }
+    let page = store.list(limit, listing.cursor).await?;
+    let link = page.next.map(|cursor| {
+        let cursor: String = form_urlencoded::byte_serialize(cursor.as_bytes()).collect();
+        (
+            header::LINK,
+            format!("</todos?limit={limit}&cursor={cursor}>; rel=\"next\""),
+        )
+    });
+    Ok((AppendHeaders(link), Json(page.todos)))
 }
 
 async fn get_todo<S: TodoStore>(State(store): State<S>, Path(id): Path<Uuid>) -> Result<Json<Todo>, Problem> {
@@ -73,6 +104,10 @@ impl From<StoreError> for Problem {
     fn from(error: StoreError) -> Self {
         match error {
             StoreError::NotFound(_) => Problem::not_found(error.to_string()),
+            StoreError::BadCursor => {
+                Problem::bad_request(error.to_string()).with_extension("parameter", "cursor")
+            }
+            StoreError::Conflict(_) => Problem::conflict(error.to_string()),
             // The cause goes to the log; the client sees a plain 503.
             StoreError::Unavailable(_) => {
                 tracing::error!(error = %error, "todo store failed");

@@ -43,7 +43,8 @@ impl NewTodo {
     /// Checks the rules and assigns an id.
     pub fn into_todo(self) -> Result<Todo, Problem> {
         Ok(Todo {
-            id: Uuid::new_v4(),
+            // Version 7: ids sort by creation time, which orders listings.
+            id: Uuid::now_v7(),
             title: valid_title(&self.title)?,
             completed: self.completed,
         })

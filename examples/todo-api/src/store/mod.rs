@@ -1,4 +1,9 @@
-//! Where todos live: the `TodoStore` trait and the in-memory store used locally.
+//! Where todos live: the `TodoStore` trait, the in-memory store used locally, and the
+//! DynamoDB store used in the cloud.
+
+mod dynamodb;
+
+pub use dynamodb::DynamoDbTodoStore;
 
 use std::{collections::BTreeMap, future::Future, sync::Arc};
 
@@ -13,9 +18,24 @@ pub enum StoreError {
     /// No todo has this id.
     #[error("todo {0} does not exist")]
     NotFound(Uuid),
+    /// A listing cursor this store did not issue (or that was changed).
+    #[error("the cursor is not valid")]
+    BadCursor,
+    /// The todo changed under a concurrent update too often, or already exists.
+    #[error("conflict: {0}")]
+    Conflict(String),
     /// The backing store failed; the message is for logs only.
     #[error("the todo store is unavailable: {0}")]
     Unavailable(String),
+}
+
+/// One page of todos, oldest first, and the cursor of the next page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TodoPage {
+    /// The todos of this page.
+    pub todos: Vec<Todo>,
+    /// Where the next page starts; `None` on the last page.
+    pub next: Option<String>,
 }
 
 /// Storage for todos. The in-memory store serves local runs and tests; a DynamoDB store
@@ -23,8 +43,12 @@ pub enum StoreError {
 pub trait TodoStore: Clone + Send + Sync + 'static {
     /// Stores a new todo.
     fn create(&self, todo: Todo) -> impl Future<Output = Result<Todo, StoreError>> + Send;
-    /// Every todo, oldest first.
-    fn list(&self) -> impl Future<Output = Result<Vec<Todo>, StoreError>> + Send;
+    /// At most `limit` todos, oldest first, after the page that returned `cursor`.
+    fn list(
+        &self,
+        limit: usize,
+        cursor: Option<String>,
+    ) -> impl Future<Output = Result<TodoPage, StoreError>> + Send;
     /// One todo.
     fn get(&self, id: Uuid) -> impl Future<Output = Result<Todo, StoreError>> + Send;
     /// Applies `patch` to a todo and returns the result.
@@ -58,8 +82,23 @@ impl TodoStore for InMemoryTodoStore {
         Ok(todo)
     }
 
-    async fn list(&self) -> Result<Vec<Todo>, StoreError> {
-        Ok(self.todos.read().await.values().cloned().collect())
+    /// The cursor is the id of the page's last todo.
+    async fn list(&self, limit: usize, cursor: Option<String>) -> Result<TodoPage, StoreError> {
+        let todos = self.todos.read().await;
+        let start = match cursor {
+            None => 0,
+            Some(cursor) => {
+                let after = cursor.parse::<Uuid>().map_err(|_| StoreError::BadCursor)?;
+                let key = Self::key_of(&todos, after).ok_or(StoreError::BadCursor)?;
+                todos.range(..=key).count()
+            }
+        };
+        let page: Vec<Todo> = todos.values().skip(start).take(limit).cloned().collect();
+        let more = todos.len() > start + page.len();
+        let next = more
+            .then(|| page.last().map(|todo| todo.id.to_string()))
+            .flatten();
+        Ok(TodoPage { todos: page, next })
     }
 
     async fn get(&self, id: Uuid) -> Result<Todo, StoreError> {
