@@ -281,3 +281,19 @@ async fn the_testing_builders_make_events_each_source_accepts() {
         ]
     );
 }
+
+#[tokio::test]
+async fn without_http_every_source_still_gets_its_events() {
+    // Direct invocation takes what no other source claims, not everything.
+    let seen = Seen::default();
+    let app = App::new(seen.clone()).sqs(sqs).schedule(tick).invoke(invoke);
+    let client = TestClient::new(app.into_function());
+    assert!(failures(&client.invoke_raw(fixtures::SQS_STANDARD).await.unwrap()).is_empty());
+    assert_eq!(client.invoke_raw(fixtures::SCHEDULE).await.unwrap(), Value::Null);
+    assert_eq!(client.invoke(json!({"n": 1})).await.unwrap(), json!({"n": 1}));
+    let entries = seen.all();
+    assert_eq!(entries.len(), 4, "{entries:?}");
+    assert_eq!(&entries[..2], ["sqs \"o-1001\"", "sqs \"o-1002\""]);
+    assert!(entries[2].starts_with("schedule "));
+    assert_eq!(entries[3], "invoke");
+}

@@ -226,10 +226,8 @@ impl<S: Send + Sync + 'static> Dispatch for Dispatcher<S> {
     fn call(self: Arc<Self>, event: Bytes, context: Context) -> BoxFuture<Result<Box<RawValue>, Error>> {
         Box::pin(async move {
             // An invoke-only function takes every event: no need to look at its shape.
-            if self.http.is_none() {
-                if let Some(invoke) = &self.invoke {
-                    return invoke.call(event, &context, &self.state).await;
-                }
+            if let Some(invoke) = self.invoke.as_ref().filter(|_| self.invoke_only()) {
+                return invoke.call(event, &context, &self.state).await;
             }
             let shape = EventShape::parse(&event)?;
             let shape = match shape {
@@ -327,6 +325,18 @@ enum RecordsHandler<'a, S> {
 }
 
 impl<S> Dispatcher<S> {
+    /// Whether direct invocation is the only registered source.
+    fn invoke_only(&self) -> bool {
+        self.http.is_none()
+            && self.sqs.is_none()
+            && self.kinesis.is_none()
+            && self.dynamodb.is_none()
+            && self.sns.is_none()
+            && self.s3.is_none()
+            && self.eventbridge.is_empty()
+            && self.schedule.is_none()
+    }
+
     /// An exact `source` + `detail-type` registration first, then the schedule handler
     /// for scheduled events.
     fn eventbridge_handler(
