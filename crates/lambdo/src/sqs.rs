@@ -166,9 +166,10 @@ impl SqsRecord {
 /// handler. The record's identifiers and attributes are there too (it derefs to
 /// [`SqsRecord`]).
 ///
-/// Envelopes from SNS (raw delivery off) and EventBridge are bodies like any other:
-/// decode them with `Message<SnsNotification<T>>`-style types of your own, or take the
-/// body with [`SqsRecord`].
+/// Envelopes unwrap as bodies: `Message<Notification<T>>` for a queue subscribed to an
+/// SNS topic (raw delivery off; see [`Notification`](crate::sns::Notification)) and
+/// `Message<Event<T>>` for an EventBridge rule's queue target (see
+/// [`Event`](crate::eventbridge::Event)).
 ///
 /// ```
 /// use lambdo::sqs::Message;
