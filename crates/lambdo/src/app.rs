@@ -3,7 +3,7 @@
 use axum::Router;
 
 use crate::{
-    batch::{self, BatchOptions, BatchSource, IntoRecordResult, RecordFn},
+    batch::{self, BatchOptions, BatchSource, IntoRecordResult},
     dynamodb::DynamoDbRecord,
     eventbridge::EventBridgePayload,
     function::{Dispatcher, Function},
@@ -51,16 +51,9 @@ use crate::{
 /// ```
 #[must_use = "an App does nothing until `.run()` is awaited"]
 pub struct App<S = ()> {
-    state: S,
+    /// The registrations so far; its HTTP source is made from `router` at the end.
+    sources: Dispatcher<S>,
     router: Option<Router>,
-    invoke: Option<InvokeSource<S>>,
-    sqs: Option<BatchSource<S, SqsRecord>>,
-    kinesis: Option<BatchSource<S, KinesisRecord>>,
-    dynamodb: Option<BatchSource<S, DynamoDbRecord>>,
-    sns: Option<BatchSource<S, SnsRecord>>,
-    s3: Option<BatchSource<S, ObjectEvent>>,
-    eventbridge: Vec<(String, String, RecordFn<S, EventBridgePayload>)>,
-    schedule: Option<RecordFn<S, EventBridgePayload>>,
     body_limit: usize,
     metrics: Option<MetricsConfig>,
 }
@@ -77,16 +70,8 @@ where
     /// ```
     pub fn new(state: S) -> Self {
         App {
-            state,
+            sources: Dispatcher::new(state),
             router: None,
-            invoke: None,
-            sqs: None,
-            kinesis: None,
-            dynamodb: None,
-            sns: None,
-            s3: None,
-            eventbridge: Vec::new(),
-            schedule: None,
             body_limit: DEFAULT_BODY_LIMIT,
             metrics: None,
         }
@@ -110,7 +95,7 @@ where
     /// # let _ = app;
     /// ```
     pub fn http(mut self, router: Router<S>) -> Self {
-        self.router = Some(router.with_state(self.state.clone()));
+        self.router = Some(router.with_state(self.sources.state.clone()));
         self
     }
 
@@ -139,7 +124,7 @@ where
         H::Output: IntoInvokeResponse,
         Args: 'static,
     {
-        self.invoke = Some(InvokeSource::new(handler));
+        self.sources.invoke = Some(InvokeSource::new(handler));
         self
     }
 
@@ -191,11 +176,11 @@ where
         Args: 'static,
     {
         assert!(
-            self.sqs.is_none(),
+            self.sources.sqs.is_none(),
             "an SQS handler is already registered (one per function: route by queue inside it \
              with `SqsRecord::queue_arn`)"
         );
-        self.sqs = Some(BatchSource::new(handler, options));
+        self.sources.sqs = Some(BatchSource::new(handler, options));
         self
     }
 
@@ -235,8 +220,11 @@ where
         H::Output: IntoRecordResult,
         Args: 'static,
     {
-        assert!(self.kinesis.is_none(), "a Kinesis handler is already registered");
-        self.kinesis = Some(BatchSource::new(handler, options));
+        assert!(
+            self.sources.kinesis.is_none(),
+            "a Kinesis handler is already registered"
+        );
+        self.sources.kinesis = Some(BatchSource::new(handler, options));
         self
     }
 
@@ -278,10 +266,10 @@ where
         Args: 'static,
     {
         assert!(
-            self.dynamodb.is_none(),
+            self.sources.dynamodb.is_none(),
             "a DynamoDB Streams handler is already registered"
         );
-        self.dynamodb = Some(BatchSource::new(handler, options));
+        self.sources.dynamodb = Some(BatchSource::new(handler, options));
         self
     }
 
@@ -306,8 +294,8 @@ where
         H::Output: IntoRecordResult,
         Args: 'static,
     {
-        assert!(self.sns.is_none(), "an SNS handler is already registered");
-        self.sns = Some(BatchSource::each(handler));
+        assert!(self.sources.sns.is_none(), "an SNS handler is already registered");
+        self.sources.sns = Some(BatchSource::each(handler));
         self
     }
 
@@ -332,8 +320,8 @@ where
         H::Output: IntoRecordResult,
         Args: 'static,
     {
-        assert!(self.s3.is_none(), "an S3 handler is already registered");
-        self.s3 = Some(BatchSource::each(handler));
+        assert!(self.sources.s3.is_none(), "an S3 handler is already registered");
+        self.sources.s3 = Some(BatchSource::each(handler));
         self
     }
 
@@ -359,11 +347,14 @@ where
         Args: 'static,
     {
         assert!(
-            !self.eventbridge.iter().any(|(s, d, _)| s == source && d == detail_type),
+            !self.sources.eventbridge.iter().any(|(s, d, _)| s == source && d == detail_type),
             "an EventBridge handler for source `{source}` and detail-type `{detail_type}` is already registered"
         );
-        self.eventbridge
-            .push((source.to_owned(), detail_type.to_owned(), batch::erase(handler)));
+        self.sources.eventbridge.push((
+            source.to_owned(),
+            detail_type.to_owned(),
+            batch::erase_record(handler),
+        ));
         self
     }
 
@@ -391,10 +382,10 @@ where
         Args: 'static,
     {
         assert!(
-            self.schedule.is_none(),
+            self.sources.schedule.is_none(),
             "a schedule handler is already registered"
         );
-        self.schedule = Some(batch::erase(handler));
+        self.sources.schedule = Some(batch::erase_record(handler));
         self
     }
 
@@ -433,20 +424,10 @@ where
     /// # let _ = function;
     /// ```
     pub fn into_function(self) -> Function {
-        let http = self.router.map(|router| HttpSource::new(router, self.body_limit));
+        let mut sources = self.sources;
+        sources.http = self.router.map(|router| HttpSource::new(router, self.body_limit));
         Function::new(
-            Dispatcher {
-                state: self.state,
-                http,
-                invoke: self.invoke,
-                sqs: self.sqs,
-                kinesis: self.kinesis,
-                dynamodb: self.dynamodb,
-                sns: self.sns,
-                s3: self.s3,
-                eventbridge: self.eventbridge,
-                schedule: self.schedule,
-            },
+            sources,
             self.metrics.unwrap_or_else(MetricsConfig::default_for_app),
         )
     }

@@ -10,7 +10,6 @@
 use std::{
     collections::HashSet,
     panic::AssertUnwindSafe,
-    sync::Arc,
     time::{Duration, SystemTime, UNIX_EPOCH},
 };
 
@@ -22,7 +21,10 @@ use tracing::Instrument;
 use bytes::Bytes;
 
 use crate::{
-    function::panic_message, handler::BoxFuture, source::RecordFields, BoxError, Context, Error, Handler,
+    function::panic_message,
+    handler::{erase, ErasedHandler},
+    source::RecordFields,
+    BoxError, Context, Error, Handler,
 };
 
 /// The span each record's handler runs in; its `correlation_id` is the record's
@@ -147,18 +149,16 @@ impl IntoRecordResult for () {
 }
 
 /// A record handler with its argument types erased.
-pub(crate) type RecordFn<S, P> = Arc<dyn Fn(P, &Context, &S) -> BoxFuture<Result<(), Error>> + Send + Sync>;
+pub(crate) type RecordFn<S, P> = ErasedHandler<S, P, ()>;
 
-pub(crate) fn erase<H, Args, S, P>(handler: H) -> RecordFn<S, P>
+/// Erases a record handler's argument types.
+pub(crate) fn erase_record<H, Args, S, P>(handler: H) -> RecordFn<S, P>
 where
     H: Handler<Args, S, P>,
     H::Output: IntoRecordResult,
     Args: 'static,
 {
-    Arc::new(move |payload, context, state| {
-        let call = handler.call(payload, context, state);
-        Box::pin(async move { call.await?.into_record_result() })
-    })
+    erase(handler, IntoRecordResult::into_record_result)
 }
 
 /// How the records of one batch relate.
@@ -227,7 +227,7 @@ impl<S: Send + Sync + 'static, P: FromRecords> BatchSource<S, P> {
         Args: 'static,
     {
         BatchSource {
-            handler: erase(handler),
+            handler: erase_record(handler),
             options,
             partial: true,
         }
@@ -248,7 +248,7 @@ impl<S: Send + Sync + 'static, P: FromRecords> BatchSource<S, P> {
         }
     }
 
-    pub(crate) async fn handle(
+    async fn handle(
         &self,
         event: &Bytes,
         records: Vec<RecordFields<'_>>,
@@ -272,8 +272,33 @@ impl<S: Send + Sync + 'static, P: FromRecords> BatchSource<S, P> {
         }
         match first_error {
             Some(error) => Err(error),
-            None => serde_json::value::to_raw_value(&()).map_err(Error::Encode),
+            None => Ok(null()),
         }
+    }
+}
+
+/// A registered source of records, whatever its payload type: what the dispatcher
+/// hands a batch to.
+pub(crate) trait RecordsSource<S>: Send + Sync {
+    /// Handles the batch `records` of `event`.
+    fn handle<'a>(
+        &'a self,
+        event: &'a Bytes,
+        records: Vec<RecordFields<'a>>,
+        context: &'a Context,
+        state: &'a S,
+    ) -> futures_util::future::BoxFuture<'a, Result<Box<RawValue>, Error>>;
+}
+
+impl<S: Send + Sync + 'static, P: FromRecords> RecordsSource<S> for BatchSource<S, P> {
+    fn handle<'a>(
+        &'a self,
+        event: &'a Bytes,
+        records: Vec<RecordFields<'a>>,
+        context: &'a Context,
+        state: &'a S,
+    ) -> futures_util::future::BoxFuture<'a, Result<Box<RawValue>, Error>> {
+        Box::pin(BatchSource::handle(self, event, records, context, state))
     }
 }
 
@@ -350,7 +375,12 @@ pub(crate) async fn run_one<S, P>(
     state: &S,
 ) -> Result<Box<RawValue>, Error> {
     run_record(id, Ok(payload), handler, context, state).await?;
-    serde_json::value::to_raw_value(&()).map_err(Error::Encode)
+    Ok(null())
+}
+
+/// The response of sources whose callers read none.
+fn null() -> Box<RawValue> {
+    RawValue::from_string("null".to_owned()).expect("`null` is JSON")
 }
 
 impl From<Result<(), Error>> for Outcome {

@@ -41,11 +41,10 @@ use std::{collections::HashMap, fmt, ops::Range};
 use bytes::Bytes;
 use serde::de::DeserializeOwned;
 use serde_dynamo::AttributeValue;
-use serde_json::value::RawValue;
 
 use crate::{
     batch::{BatchOptions, FromRecords, Order, Pending},
-    source::{range_in, RecordFields, Slice},
+    source::{raw_range, RecordFields, Slice},
     Context, Error, FromPayload,
 };
 
@@ -289,7 +288,6 @@ impl FromRecords for DynamoDbRecord {
         let Some(sequence_number) = dynamodb.sequence_number else {
             return Pending::unidentified(index, "dynamodb.SequenceNumber", Self::NAME);
         };
-        let in_event = |raw: Option<&RawValue>| raw.and_then(|raw| range_in(event, raw.get()));
         let removed_by_ttl = fields
             .user_identity
             .is_some_and(|identity| identity.get().contains("\"dynamodb.amazonaws.com\""));
@@ -299,9 +297,9 @@ impl FromRecords for DynamoDbRecord {
             event_name: Slice::or_empty(event, fields.event_name),
             stream_arn: Slice::or_empty(event, fields.event_source_arn),
             stream_view_type: Slice::or_empty(event, dynamodb.stream_view_type),
-            keys: in_event(dynamodb.keys),
-            new_image: in_event(dynamodb.new_image),
-            old_image: in_event(dynamodb.old_image),
+            keys: raw_range(event, dynamodb.keys),
+            new_image: raw_range(event, dynamodb.new_image),
+            old_image: raw_range(event, dynamodb.old_image),
             removed_by_ttl,
             size_bytes: dynamodb.size_bytes.unwrap_or_default(),
             approximate_creation_time: dynamodb.approximate_creation_date_time.unwrap_or_default(),

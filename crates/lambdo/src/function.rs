@@ -18,7 +18,7 @@ use serde_json::value::RawValue;
 use tracing::Instrument;
 
 use crate::{
-    batch::{self, BatchSource, RecordFn},
+    batch::{self, BatchSource, RecordFn, RecordsSource},
     dynamodb::DynamoDbRecord,
     eventbridge::{EventBridgePayload, SCHEDULED_EVENT, SCHEDULE_SOURCES},
     handler::BoxFuture,
@@ -189,16 +189,14 @@ impl Invocation {
     }
 }
 
-/// The function's name: Lambda's variable, else the last part of the invoked ARN.
+/// The function's name, from the ARN it was invoked by (`…:function:NAME[:QUALIFIER]`).
 fn function_name(invoked_arn: &str) -> String {
-    std::env::var("AWS_LAMBDA_FUNCTION_NAME").unwrap_or_else(|_| {
-        invoked_arn
-            .split(':')
-            .nth(6)
-            .filter(|name| !name.is_empty())
-            .unwrap_or("function")
-            .to_owned()
-    })
+    invoked_arn
+        .split(':')
+        .nth(6)
+        .filter(|name| !name.is_empty())
+        .unwrap_or("function")
+        .to_owned()
 }
 
 /// The registered sources with the app state, before type erasure.
@@ -214,6 +212,65 @@ pub(crate) struct Dispatcher<S> {
     /// EventBridge handlers by `source` and `detail-type`.
     pub(crate) eventbridge: Vec<(String, String, RecordFn<S, EventBridgePayload>)>,
     pub(crate) schedule: Option<RecordFn<S, EventBridgePayload>>,
+}
+
+impl<S> Dispatcher<S> {
+    /// No sources yet.
+    pub(crate) fn new(state: S) -> Self {
+        Dispatcher {
+            state,
+            http: None,
+            invoke: None,
+            sqs: None,
+            kinesis: None,
+            dynamodb: None,
+            sns: None,
+            s3: None,
+            eventbridge: Vec::new(),
+            schedule: None,
+        }
+    }
+
+    /// Every source lambdo knows, by name, and whether it is registered. Sources
+    /// added to lambdo are added here, and nowhere else, to be listed and dispatched.
+    fn registrations(&self) -> [(&'static str, bool); 9] {
+        [
+            ("http", self.http.is_some()),
+            ("sqs", self.sqs.is_some()),
+            ("kinesis", self.kinesis.is_some()),
+            ("dynamodb_stream", self.dynamodb.is_some()),
+            ("sns", self.sns.is_some()),
+            ("s3", self.s3.is_some()),
+            ("eventbridge", !self.eventbridge.is_empty()),
+            ("schedule", self.schedule.is_some()),
+            ("invoke", self.invoke.is_some()),
+        ]
+    }
+
+    /// Whether direct invocation is the only registered source.
+    fn invoke_only(&self) -> bool {
+        self.registrations()
+            .iter()
+            .all(|&(name, registered)| registered == (name == "invoke"))
+    }
+
+    /// An exact `source` + `detail-type` registration first, then the schedule handler
+    /// for scheduled events.
+    fn eventbridge_handler(
+        &self,
+        source: &str,
+        detail_type: &str,
+    ) -> Option<&RecordFn<S, EventBridgePayload>> {
+        let exact = self
+            .eventbridge
+            .iter()
+            .find(|(s, d, _)| s == source && d == detail_type)
+            .map(|(_, _, handler)| handler);
+        exact.or_else(|| {
+            let scheduled = detail_type == SCHEDULED_EVENT && SCHEDULE_SOURCES.contains(&source);
+            scheduled.then_some(self.schedule.as_ref()).flatten()
+        })
+    }
 }
 
 trait Dispatch: Send + Sync {
@@ -235,22 +292,8 @@ impl<S: Send + Sync + 'static> Dispatch for Dispatcher<S> {
                     let http = self.http.as_ref().expect("checked above");
                     return http.handle(request, &event, context).await;
                 }
-                EventShape::Records(records) => match self.records_handler(&records) {
-                    Some(RecordsHandler::Sqs(source)) => {
-                        return source.handle(&event, records, &context, &self.state).await;
-                    }
-                    Some(RecordsHandler::Kinesis(source)) => {
-                        return source.handle(&event, records, &context, &self.state).await;
-                    }
-                    Some(RecordsHandler::DynamoDb(source)) => {
-                        return source.handle(&event, records, &context, &self.state).await;
-                    }
-                    Some(RecordsHandler::Sns(source)) => {
-                        return source.handle(&event, records, &context, &self.state).await;
-                    }
-                    Some(RecordsHandler::S3(source)) => {
-                        return source.handle(&event, records, &context, &self.state).await;
-                    }
+                EventShape::Records(records) => match self.records_source(&records) {
+                    Some(source) => return source.handle(&event, records, &context, &self.state).await,
                     None => EventShape::Records(records),
                 },
                 EventShape::EventBridge {
@@ -283,88 +326,25 @@ impl<S: Send + Sync + 'static> Dispatch for Dispatcher<S> {
     }
 
     fn sources(&self) -> Vec<&'static str> {
-        let mut sources = Vec::new();
-        if self.http.is_some() {
-            sources.push("http");
-        }
-        if self.sqs.is_some() {
-            sources.push("sqs");
-        }
-        if self.kinesis.is_some() {
-            sources.push("kinesis");
-        }
-        if self.dynamodb.is_some() {
-            sources.push("dynamodb_stream");
-        }
-        if self.sns.is_some() {
-            sources.push("sns");
-        }
-        if self.s3.is_some() {
-            sources.push("s3");
-        }
-        if !self.eventbridge.is_empty() {
-            sources.push("eventbridge");
-        }
-        if self.schedule.is_some() {
-            sources.push("schedule");
-        }
-        if self.invoke.is_some() {
-            sources.push("invoke");
-        }
-        sources
+        self.registrations()
+            .into_iter()
+            .filter_map(|(name, registered)| registered.then_some(name))
+            .collect()
     }
 }
 
-/// The registered source a batch of records goes to.
-enum RecordsHandler<'a, S> {
-    Sqs(&'a BatchSource<S, SqsRecord>),
-    Kinesis(&'a BatchSource<S, KinesisRecord>),
-    DynamoDb(&'a BatchSource<S, DynamoDbRecord>),
-    Sns(&'a BatchSource<S, SnsRecord>),
-    S3(&'a BatchSource<S, ObjectEvent>),
-}
-
-impl<S> Dispatcher<S> {
-    /// Whether direct invocation is the only registered source.
-    fn invoke_only(&self) -> bool {
-        self.http.is_none()
-            && self.sqs.is_none()
-            && self.kinesis.is_none()
-            && self.dynamodb.is_none()
-            && self.sns.is_none()
-            && self.s3.is_none()
-            && self.eventbridge.is_empty()
-            && self.schedule.is_none()
-    }
-
-    /// An exact `source` + `detail-type` registration first, then the schedule handler
-    /// for scheduled events.
-    fn eventbridge_handler(
-        &self,
-        source: &str,
-        detail_type: &str,
-    ) -> Option<&RecordFn<S, EventBridgePayload>> {
-        let exact = self
-            .eventbridge
-            .iter()
-            .find(|(s, d, _)| s == source && d == detail_type)
-            .map(|(_, _, handler)| handler);
-        exact.or_else(|| {
-            let scheduled = detail_type == SCHEDULED_EVENT && SCHEDULE_SOURCES.contains(&source);
-            scheduled.then_some(self.schedule.as_ref()).flatten()
-        })
-    }
-
+impl<S: Send + Sync + 'static> Dispatcher<S> {
     /// Chooses by the first record's `eventSource`: a batch never mixes sources.
-    fn records_handler(&self, records: &[RecordFields<'_>]) -> Option<RecordsHandler<'_, S>> {
-        match records.first()?.event_source.as_ref()?.as_str() {
-            "aws:sqs" => self.sqs.as_ref().map(RecordsHandler::Sqs),
-            "aws:kinesis" => self.kinesis.as_ref().map(RecordsHandler::Kinesis),
-            "aws:dynamodb" => self.dynamodb.as_ref().map(RecordsHandler::DynamoDb),
-            "aws:sns" => self.sns.as_ref().map(RecordsHandler::Sns),
-            "aws:s3" => self.s3.as_ref().map(RecordsHandler::S3),
-            _ => None,
-        }
+    fn records_source(&self, records: &[RecordFields<'_>]) -> Option<&dyn RecordsSource<S>> {
+        let source: &dyn RecordsSource<S> = match records.first()?.event_source.as_ref()?.as_str() {
+            "aws:sqs" => self.sqs.as_ref()?,
+            "aws:kinesis" => self.kinesis.as_ref()?,
+            "aws:dynamodb" => self.dynamodb.as_ref()?,
+            "aws:sns" => self.sns.as_ref()?,
+            "aws:s3" => self.s3.as_ref()?,
+            _ => return None,
+        };
+        Some(source)
     }
 }
 

@@ -1,6 +1,6 @@
 //! The handler trait: `async fn`s of extractors, for any source.
 
-use std::{future::Future, pin::Pin};
+use std::{future::Future, pin::Pin, sync::Arc};
 
 use crate::{Context, Error, FromContext, FromPayload};
 
@@ -42,6 +42,27 @@ pub trait Handler<Args, S, P>: Clone + Send + Sync + 'static {
 
     /// Extracts the arguments and starts the call; rejections fail before the call.
     fn call(&self, payload: P, context: &Context, state: &S) -> BoxFuture<Result<Self::Output, Error>>;
+}
+
+/// A handler with its argument types erased, answering `O`: what the sources keep.
+pub(crate) type ErasedHandler<S, P, O> =
+    Arc<dyn Fn(P, &Context, &S) -> BoxFuture<Result<O, Error>> + Send + Sync>;
+
+/// Erases `handler`'s argument types; `finish` turns what it returns into the source's
+/// answer (an invocation response, a record's outcome).
+pub(crate) fn erase<H, Args, S, P, O>(
+    handler: H,
+    finish: fn(H::Output) -> Result<O, Error>,
+) -> ErasedHandler<S, P, O>
+where
+    H: Handler<Args, S, P>,
+    Args: 'static,
+    O: 'static,
+{
+    Arc::new(move |payload, context, state| {
+        let call = handler.call(payload, context, state);
+        Box::pin(async move { finish(call.await?) })
+    })
 }
 
 impl<F, Fut, S, P> Handler<((),), S, P> for F

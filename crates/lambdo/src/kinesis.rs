@@ -105,7 +105,7 @@ impl KinesisRecord {
 
     /// The full record as `aws_lambda_events` models it, built now.
     pub fn to_aws(&self) -> Result<KinesisEventRecord, Error> {
-        let text = |slice: &Slice| Some(slice.get(&self.event).to_owned()).filter(|text| !text.is_empty());
+        let text = |slice: &Slice| slice.non_empty(&self.event);
         let mut record = KinesisEventRecord::default();
         *record.kinesis.data = self.data()?;
         record.kinesis.partition_key = self.partition_key().to_owned();

@@ -230,11 +230,16 @@ impl Metrics {
             return Err(MetricsError::NotFinite(name.to_owned()));
         }
         let mut recorded = self.recorded.lock().expect("metrics lock");
-        let metric = recorded.metrics.entry(name.to_owned()).or_insert(Metric {
-            unit,
-            high_resolution,
-            values: Vec::new(),
-        });
+        // The name is copied once, when the metric first appears.
+        if !recorded.metrics.contains_key(name) {
+            let metric = Metric {
+                unit,
+                high_resolution,
+                values: Vec::new(),
+            };
+            recorded.metrics.insert(name.to_owned(), metric);
+        }
+        let metric = recorded.metrics.get_mut(name).expect("inserted above");
         if metric.unit != unit {
             return Err(MetricsError::UnitMismatch {
                 name: name.to_owned(),

@@ -43,11 +43,10 @@ use std::{borrow::Cow, collections::HashMap, fmt, ops::Range};
 use aws_lambda_events::sqs::{SqsMessage, SqsMessageAttribute};
 use bytes::Bytes;
 use serde::{de::DeserializeOwned, Deserialize};
-use serde_json::value::RawValue;
 
 use crate::{
     batch::{BatchOptions, FromRecords, Order, Pending},
-    source::{range_in, RecordFields, Slice},
+    source::{raw_range, RecordFields, Slice},
     text::Text,
     Context, Error, FromPayload,
 };
@@ -138,7 +137,7 @@ impl SqsRecord {
     /// The full record as `aws_lambda_events` models it, built now (attributes
     /// decoded) from what the event carried.
     pub fn to_aws(&self) -> Result<SqsMessage, Error> {
-        let text = |slice: &Slice| Some(slice.get(&self.event).to_owned()).filter(|text| !text.is_empty());
+        let text = |slice: &Slice| slice.non_empty(&self.event);
         let mut message = SqsMessage::default();
         message.message_id = text(&self.message_id);
         message.receipt_handle = text(&self.receipt_handle);
@@ -264,7 +263,6 @@ fn read(event: &Bytes, fields: RecordFields<'_>) -> Option<SqsRecord> {
     } else {
         None
     };
-    let in_event = |raw: Option<&RawValue>| raw.and_then(|raw| range_in(event, raw.get()));
     Some(SqsRecord {
         message_id: Slice::new(event, sqs.message_id?),
         body: Slice::or_empty(event, sqs.body),
@@ -273,8 +271,8 @@ fn read(event: &Bytes, fields: RecordFields<'_>) -> Option<SqsRecord> {
         md5_of_body: Slice::or_empty(event, sqs.md5_of_body),
         md5_of_message_attributes: sqs.md5_of_message_attributes.map(|text| Slice::new(event, text)),
         aws_region: Slice::or_empty(event, aws_region),
-        attributes: in_event(sqs.attributes),
-        message_attributes: in_event(sqs.message_attributes),
+        attributes: raw_range(event, sqs.attributes),
+        message_attributes: raw_range(event, sqs.message_attributes),
         group_id,
         event: event.clone(),
     })

@@ -19,7 +19,7 @@ use serde::{
 use serde_json::value::RawValue;
 
 use super::extract::RawRequestContext;
-use crate::{text::Text, Error};
+use crate::{source::range_in, text::Text, Error};
 
 /// Which HTTP payload an event is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -253,11 +253,9 @@ fn query_pairs<'a>(fields: &HttpFields<'a>) -> Result<Vec<(Text<'a>, Text<'a>)>,
 
 /// A zero-copy `Bytes` for `part`, which must point into `event`.
 fn slice_of(event: &Bytes, part: &str) -> Bytes {
-    let start = (part.as_ptr() as usize).wrapping_sub(event.as_ptr() as usize);
-    if start <= event.len() && start + part.len() <= event.len() {
-        event.slice(start..start + part.len())
-    } else {
-        Bytes::copy_from_slice(part.as_bytes())
+    match range_in(event, part) {
+        Some(range) => event.slice(range),
+        None => Bytes::copy_from_slice(part.as_bytes()),
     }
 }
 

@@ -1,12 +1,13 @@
 //! Direct invocation: any `T: DeserializeOwned` in, any `R: Serialize` out.
 
-use std::{marker::PhantomData, sync::Arc};
-
 use bytes::Bytes;
 use serde::Serialize;
 use serde_json::value::RawValue;
 
-use crate::{handler::BoxFuture, BoxError, Context, Error, Handler, InvokePayload, RESPONSE_LIMIT};
+use crate::{
+    handler::{erase, BoxFuture, ErasedHandler},
+    BoxError, Context, Error, Handler, InvokePayload, RESPONSE_LIMIT,
+};
 
 /// What a direct-invocation handler may return: `Result<R, E>` where `R: Serialize`
 /// becomes the function's JSON response and `E: Into<BoxError>` fails the invocation
@@ -36,15 +37,7 @@ where
 
 /// The registered direct-invocation handler, with its argument types erased.
 pub(crate) struct InvokeSource<S> {
-    handler: Arc<dyn ErasedInvoke<S>>,
-}
-
-impl<S> Clone for InvokeSource<S> {
-    fn clone(&self) -> Self {
-        InvokeSource {
-            handler: Arc::clone(&self.handler),
-        }
-    }
+    handler: ErasedHandler<S, InvokePayload, Box<RawValue>>,
 }
 
 impl<S: Send + Sync + 'static> InvokeSource<S> {
@@ -55,10 +48,7 @@ impl<S: Send + Sync + 'static> InvokeSource<S> {
         Args: 'static,
     {
         InvokeSource {
-            handler: Arc::new(Erased {
-                handler,
-                _args: PhantomData,
-            }),
+            handler: erase(handler, |output| within_limit(output.into_invoke_response()?)),
         }
     }
 
@@ -68,28 +58,7 @@ impl<S: Send + Sync + 'static> InvokeSource<S> {
         context: &Context,
         state: &S,
     ) -> BoxFuture<Result<Box<RawValue>, Error>> {
-        self.handler.call(event, context, state)
-    }
-}
-
-trait ErasedInvoke<S>: Send + Sync {
-    fn call(&self, event: Bytes, context: &Context, state: &S) -> BoxFuture<Result<Box<RawValue>, Error>>;
-}
-
-struct Erased<H, Args> {
-    handler: H,
-    _args: PhantomData<fn() -> Args>,
-}
-
-impl<S, H, Args> ErasedInvoke<S> for Erased<H, Args>
-where
-    H: Handler<Args, S, InvokePayload>,
-    H::Output: IntoInvokeResponse,
-    Args: 'static,
-{
-    fn call(&self, event: Bytes, context: &Context, state: &S) -> BoxFuture<Result<Box<RawValue>, Error>> {
-        let call = self.handler.call(InvokePayload(event), context, state);
-        Box::pin(async move { within_limit(call.await?.into_invoke_response()?) })
+        (self.handler)(InvokePayload(event), context, state)
     }
 }
 

@@ -174,29 +174,7 @@ impl<'de> Deserialize<'de> for RecordsField<'de> {
                 Ok(RecordsField(None))
             }
 
-            fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
-                Ok(RecordsField(None))
-            }
-
-            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-                Ok(RecordsField(None))
-            }
-
-            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
-                Ok(RecordsField(None))
-            }
-
-            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
-                Ok(RecordsField(None))
-            }
-
-            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
-                Ok(RecordsField(None))
-            }
-
-            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-                Ok(RecordsField(None))
-            }
+            scalars_answer!(RecordsField(None));
         }
 
         deserializer.deserialize_any(RecordsVisitor)

@@ -3,6 +3,8 @@
 
 use std::{borrow::Cow, ops::Range};
 
+use serde_json::value::RawValue;
+
 use crate::text::Text;
 
 /// A string of the event: where it is in the event's bytes, or its unescaped copy.
@@ -23,12 +25,23 @@ impl Slice {
         }
     }
 
+    /// From an optional string: missing is empty.
+    pub(crate) fn or_empty(event: &[u8], text: Option<Text<'_>>) -> Slice {
+        text.map_or(Slice::Owned(Box::default()), |text| Slice::new(event, text))
+    }
+
     pub(crate) fn get<'a>(&'a self, event: &'a [u8]) -> &'a str {
         match self {
             // The range was a `&str` of these very bytes.
             Slice::InEvent(range) => std::str::from_utf8(&event[range.clone()]).unwrap_or_default(),
             Slice::Owned(text) => text,
         }
+    }
+
+    /// The text, owned, or `None` when it is empty (as `aws_lambda_events` models
+    /// fields that were missing).
+    pub(crate) fn non_empty(&self, event: &[u8]) -> Option<String> {
+        Some(self.get(event).to_owned()).filter(|text| !text.is_empty())
     }
 }
 
@@ -39,9 +52,7 @@ pub(crate) fn range_in(event: &[u8], part: &str) -> Option<Range<usize>> {
     (end <= event.len()).then_some(start..end)
 }
 
-impl Slice {
-    /// From an optional string: missing is empty.
-    pub(crate) fn or_empty(event: &[u8], text: Option<Text<'_>>) -> Slice {
-        text.map_or(Slice::Owned(Box::default()), |text| Slice::new(event, text))
-    }
+/// Where the raw JSON `raw`, a part of `event`, sits in it.
+pub(crate) fn raw_range(event: &[u8], raw: Option<&RawValue>) -> Option<Range<usize>> {
+    range_in(event, raw?.get())
 }
