@@ -1,9 +1,20 @@
 #!/usr/bin/env bash
-# Installs the non-Rust tools the test suite needs into a project venv
-# (default: .venv, or $LAMBDO_VENV). Re-running is cheap: it reinstalls only when
+# Installs what the test suite needs beyond a Rust toolchain: rustfmt and clippy (via
+# rustup, when missing), Python 3 with venv (Debian packages, when missing), and the
+# Python tools of requirements-dev.txt in a project venv (default: .venv, or
+# $LAMBDO_VENV). Re-running is cheap: the venv is rebuilt only when
 # requirements-dev.txt changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+cargo fmt --version >/dev/null 2>&1 || rustup component add rustfmt
+cargo clippy --version >/dev/null 2>&1 || rustup component add clippy
+
+apt_install() {
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@"
+}
+command -v python3 >/dev/null || apt_install python3 python3-venv
+python3 -m venv --help >/dev/null 2>&1 || apt_install python3-venv
 
 venv="${LAMBDO_VENV:-$PWD/.venv}"
 stamp="$venv/.requirements.sha256"
@@ -11,11 +22,6 @@ wanted="$(sha256sum requirements-dev.txt | cut -d' ' -f1)"
 
 if [[ -f "$stamp" && "$(cat "$stamp")" == "$wanted" ]]; then
   exit 0
-fi
-
-command -v python3 >/dev/null || { echo "python3 is required (apt-get install python3 python3-venv)" >&2; exit 1; }
-if ! python3 -m venv --help >/dev/null 2>&1; then
-  apt-get update -qq && apt-get install -y -qq python3-venv
 fi
 
 echo "dev-tools: installing $(grep -v '^#' requirements-dev.txt | xargs) into $venv"
