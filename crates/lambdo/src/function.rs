@@ -189,14 +189,16 @@ impl Invocation {
     }
 }
 
-/// The function's name, from the ARN it was invoked by (`…:function:NAME[:QUALIFIER]`).
+/// The function's name: Lambda's variable, else the last part of the invoked ARN.
 fn function_name(invoked_arn: &str) -> String {
-    invoked_arn
-        .split(':')
-        .nth(6)
-        .filter(|name| !name.is_empty())
-        .unwrap_or("function")
-        .to_owned()
+    std::env::var("AWS_LAMBDA_FUNCTION_NAME").unwrap_or_else(|_| {
+        invoked_arn
+            .split(':')
+            .nth(6)
+            .filter(|name| !name.is_empty())
+            .unwrap_or("function")
+            .to_owned()
+    })
 }
 
 /// The registered sources with the app state, before type erasure.
