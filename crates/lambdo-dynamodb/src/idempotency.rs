@@ -6,10 +6,46 @@
 //! stored (`COMPLETED`) and returned to every repeat until the record's time to live;
 //! a failed run deletes its claim so that a retry can run; the same key with a
 //! different payload is refused. Use it around any handler: an HTTP handler keyed by
-//! an `Idempotency-Key` header, or a batch record handler keyed by the message id.
+//! an `Idempotency-Key` header ([`IdempotencyKey`](crate::IdempotencyKey) as an
+//! extractor), or a batch record handler keyed by the message id or by the payload's
+//! own identifying fields ([`IdempotencyKey::from_fields`](crate::IdempotencyKey::from_fields)).
 //!
 //! The table needs a string partition key `id` and, to have DynamoDB delete old
 //! records, time to live on the `expiration` attribute.
+//!
+//! Over HTTP, a repeat gets the first response's data, a repeat while the first runs
+//! gets 409 and a reused key with another body 422, all as problem responses:
+//!
+//! ```no_run
+//! use axum::{extract::State, http::StatusCode, routing::post, Router};
+//! use lambdo::{http::{LambdaContext, Problem}, Json};
+//! use lambdo_dynamodb::{Idempotency, IdempotencyKey};
+//!
+//! #[derive(serde::Serialize, serde::Deserialize)]
+//! struct Payment { account: String, cents: u64 }
+//!
+//! #[derive(serde::Serialize, serde::Deserialize)]
+//! struct Receipt { payment_id: String }
+//!
+//! async fn pay(
+//!     State(idempotency): State<Idempotency>,
+//!     LambdaContext(context): LambdaContext,
+//!     key: IdempotencyKey,
+//!     Json(payment): Json<Payment>,
+//! ) -> Result<(StatusCode, Json<Receipt>), Problem> {
+//!     let receipt = idempotency
+//!         .run(&context, &key, &payment, || async {
+//!             // Move the money: once per key, however often the client retries.
+//!             Ok::<_, Problem>(Receipt { payment_id: format!("p-{}", payment.account) })
+//!         })
+//!         .await?;
+//!     Ok((StatusCode::CREATED, Json(receipt)))
+//! }
+//! let _router: Router<Idempotency> = Router::new().route("/payments", post(pay));
+//! ```
+//!
+//! In a batch, a record whose key is in progress elsewhere fails alone and is
+//! redelivered later, when it gets the stored result:
 //!
 //! ```no_run
 //! use lambdo::{sqs::Message, Context, State};
@@ -44,11 +80,10 @@ use std::{
 
 use aws_sdk_dynamodb::{types::AttributeValue, Client};
 use futures_util::FutureExt;
-use lambdo::{http::Problem, BoxError, Context};
+use lambdo::{http::Problem, BoxError, Context, FunctionError};
 use serde::{de::DeserializeOwned, Serialize};
-use sha2::{Digest, Sha256};
 
-use crate::TableError;
+use crate::{key::hex_sha256, TableError};
 
 const IN_PROGRESS: &str = "INPROGRESS";
 const COMPLETED: &str = "COMPLETED";
@@ -72,6 +107,9 @@ pub enum IdempotencyError {
     /// The payload or the result could not be encoded or decoded.
     #[error("the idempotency record could not be encoded: {0}")]
     Encode(#[from] serde_json::Error),
+    /// A field the key is made of is missing or `null` (its JSON pointer).
+    #[error("the payload has no `{0}`, which its idempotency key is made of")]
+    MissingKey(String),
 }
 
 /// 409 while in progress, 422 for a reused key, and what the work's or the table's
@@ -86,8 +124,41 @@ impl From<IdempotencyError> for Problem {
                 Ok(problem) => *problem,
                 Err(other) => Problem::internal(other),
             },
+            IdempotencyError::MissingKey(ref pointer) => {
+                let pointer = pointer.clone();
+                Problem::unprocessable(error.to_string()).with_extension("pointer", pointer)
+            }
             IdempotencyError::Encode(_) => Problem::internal(error),
         }
+    }
+}
+
+/// Outside HTTP (direct invocations, batch records) the failure keeps a stable
+/// `errorType`: `Idempotency.InProgress`, `Idempotency.PayloadMismatch`,
+/// `Idempotency.MissingKey`, `Idempotency.Table`, `Idempotency.Encode`; the work's own
+/// [`FunctionError`] passes through, and other work errors are `Lambdo.HandlerError`.
+///
+/// ```
+/// use lambdo::FunctionError;
+/// use lambdo_dynamodb::IdempotencyError;
+///
+/// let error: FunctionError = IdempotencyError::InProgress.into();
+/// assert_eq!(error.error_type(), "Idempotency.InProgress");
+/// ```
+impl From<IdempotencyError> for FunctionError {
+    fn from(error: IdempotencyError) -> Self {
+        let error_type = match &error {
+            IdempotencyError::InProgress => "Idempotency.InProgress",
+            IdempotencyError::PayloadMismatch => "Idempotency.PayloadMismatch",
+            IdempotencyError::MissingKey(_) => "Idempotency.MissingKey",
+            IdempotencyError::Table(_) => "Idempotency.Table",
+            IdempotencyError::Encode(_) => "Idempotency.Encode",
+            IdempotencyError::Work(work) => match work.downcast_ref::<FunctionError>() {
+                Some(own) => return own.clone(),
+                None => "Lambdo.HandlerError",
+            },
+        };
+        FunctionError::new(error_type, error.to_string())
     }
 }
 
@@ -128,7 +199,7 @@ impl Idempotency {
     pub async fn run<T, E, F, Fut>(
         &self,
         context: &Context,
-        key: &str,
+        key: impl AsRef<str>,
         payload: &impl Serialize,
         work: F,
     ) -> Result<T, IdempotencyError>
@@ -138,6 +209,7 @@ impl Idempotency {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<T, E>>,
     {
+        let key = key.as_ref();
         let hash = payload_hash(payload)?;
         let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
         let deadline_ms = match context.deadline {
@@ -291,7 +363,5 @@ impl Idempotency {
 
 /// SHA-256 of the payload's JSON (struct fields in declaration order, map keys sorted).
 fn payload_hash(payload: &impl Serialize) -> Result<String, serde_json::Error> {
-    let json = serde_json::to_vec(payload)?;
-    let digest = Sha256::digest(&json);
-    Ok(digest.iter().map(|byte| format!("{byte:02x}")).collect())
+    Ok(hex_sha256(&serde_json::to_vec(payload)?))
 }

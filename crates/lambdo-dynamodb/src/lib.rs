@@ -14,10 +14,12 @@
 mod cursor;
 mod error;
 mod idempotency;
+mod key;
 mod table;
 
 pub use error::TableError;
 pub use idempotency::{Idempotency, IdempotencyError};
+pub use key::{IdempotencyKey, MAX_HEADER_KEY_LEN};
 pub use table::{Page, Query, Table};
 
 /// The AWS SDK configuration from the environment (region, credentials, and

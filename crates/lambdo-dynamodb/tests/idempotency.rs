@@ -1,20 +1,26 @@
 //! Idempotency against a real DynamoDB API (moto's server): once per key under
-//! concurrency, stored results, released claims, expired claims, reused keys.
+//! concurrency, stored results, released claims, expired claims, reused keys, and per
+//! record in SQS batches.
 
 mod common;
 
 use std::{
+    collections::HashSet,
     sync::{
         atomic::{AtomicUsize, Ordering},
-        Arc,
+        Arc, Mutex,
     },
     time::{Duration, SystemTime, UNIX_EPOCH},
 };
 
 use common::{client_of, create_table_keyed, endpoint};
-use lambdo::{http::Problem, Context};
-use lambdo_dynamodb::{Idempotency, IdempotencyError};
+use lambdo::{
+    batch::BatchOptions, http::Problem, sqs::Message, App, BoxError, Context, FunctionError, State,
+};
+use lambdo_dynamodb::{Idempotency, IdempotencyError, IdempotencyKey};
+use lambdo_testing::{CapturedLogs, SqsBatch, TestClient};
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct Charge {
@@ -175,4 +181,136 @@ async fn an_expired_claim_is_taken_over_and_a_live_one_is_in_progress() {
         .await
         .unwrap();
     assert_eq!(taken_over, 2);
+}
+
+/// A payment worker: charges each order once, whichever message (or redelivery) brings it.
+#[derive(Clone)]
+struct Payments {
+    idempotency: Idempotency,
+    /// Orders charged, in charge order.
+    charged: Arc<Mutex<Vec<String>>>,
+    /// Orders whose next charge attempt fails (once).
+    declines_once: Arc<Mutex<HashSet<String>>>,
+}
+
+async fn on_charge(
+    State(payments): State<Payments>,
+    context: Context,
+    message: Message<Charge>,
+) -> Result<(), FunctionError> {
+    // Keyed by the order, not the message: a producer that sent the order twice gets
+    // one charge too.
+    let key = IdempotencyKey::from_fields("charge", &message.body, &["/order_id"])?;
+    let receipt: Receipt = payments
+        .idempotency
+        .run(&context, &key, &message.body, || async {
+            let order = &message.body.order_id;
+            if payments.declines_once.lock().unwrap().remove(order) {
+                return Err::<_, BoxError>(format!("the card network declined {order}").into());
+            }
+            // Long enough for a duplicate in the same batch to find the claim held.
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            let mut charged = payments.charged.lock().unwrap();
+            charged.push(order.clone());
+            Ok(Receipt {
+                charge_number: charged.len(),
+            })
+        })
+        .await?;
+    tracing::info!(receipt.charge_number, "charged");
+    Ok(())
+}
+
+fn failed_ids(response: &Value) -> Vec<String> {
+    response["batchItemFailures"]
+        .as_array()
+        .unwrap_or_else(|| panic!("not a batch response: {response}"))
+        .iter()
+        .map(|failure| failure["itemIdentifier"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// The records of `event` whose message ids are in `ids`: what SQS redelivers.
+fn redelivery(event: &Value, ids: &[String]) -> Value {
+    let records: Vec<&Value> = event["Records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|record| ids.iter().any(|id| record["messageId"] == id.as_str()))
+        .collect();
+    serde_json::json!({ "Records": records })
+}
+
+#[tokio::test]
+async fn batch_records_are_processed_once_per_key_across_redeliveries() {
+    let payments = Payments {
+        idempotency: store().await,
+        charged: Arc::default(),
+        declines_once: Arc::new(Mutex::new(HashSet::from(["o-2".to_owned()]))),
+    };
+    let options = BatchOptions::new().concurrency(4);
+    let client = TestClient::new(
+        App::new(payments.clone())
+            .sqs_with(options, on_charge)
+            .into_function(),
+    );
+
+    // o-1 was sent twice by its producer (two message ids, one order); o-2 is declined once.
+    let order = |id: &str| Charge {
+        order_id: id.to_owned(),
+        cents: 500,
+    };
+    let batch = SqsBatch::standard("payments")
+        .message(&order("o-1"))
+        .message(&order("o-2"))
+        .message(&order("o-1"))
+        .message(&order("o-3"));
+    let ids = batch.message_ids();
+    let event = batch.to_event();
+
+    let first = client.invoke(&event).await.unwrap();
+    let failed = failed_ids(&first);
+    // o-2 failed. The two o-1 messages ran side by side: one charged, and the other
+    // found the claim held (so it failed and comes back later) — unless it was slow
+    // enough to find the stored receipt.
+    assert!(failed.contains(&ids[1]), "{first}");
+    let o1_failures = failed
+        .iter()
+        .filter(|id| **id == ids[0] || **id == ids[2])
+        .count();
+    assert!(o1_failures <= 1 && failed.len() == 1 + o1_failures, "{first}");
+    assert_eq!(sorted(&payments.charged), ["o-1", "o-3"]);
+
+    // SQS redelivers the failed records: o-2 is charged now, the o-1 duplicate gets the
+    // stored receipt without a second charge.
+    let second = client.invoke(redelivery(&event, &failed)).await.unwrap();
+    assert_eq!(failed_ids(&second), Vec::<String>::new(), "{second}");
+    assert_eq!(sorted(&payments.charged), ["o-1", "o-2", "o-3"]);
+
+    // At-least-once delivery sends the whole batch again: nothing is charged twice.
+    let third = client.invoke(&event).await.unwrap();
+    assert_eq!(failed_ids(&third), Vec::<String>::new(), "{third}");
+    assert_eq!(sorted(&payments.charged), ["o-1", "o-2", "o-3"]);
+
+    // The same order id with another amount is a different request under a reused key:
+    // that record fails alone, and the log says why.
+    let (logs, _guard) = CapturedLogs::install();
+    let changed = SqsBatch::standard("payments")
+        .message(&Charge {
+            order_id: "o-3".into(),
+            cents: 900,
+        })
+        .message(&order("o-4"));
+    let response = client.invoke(changed.to_event()).await.unwrap();
+    assert_eq!(failed_ids(&response), [changed.message_ids()[0].clone()]);
+    assert_eq!(sorted(&payments.charged), ["o-1", "o-2", "o-3", "o-4"]);
+    let failures = logs.record_failures();
+    assert_eq!(failures.len(), 1, "{failures:?}");
+    assert_eq!(failures[0]["error_type"], "Idempotency.PayloadMismatch");
+}
+
+fn sorted(charged: &Mutex<Vec<String>>) -> Vec<String> {
+    let mut charged = charged.lock().unwrap().clone();
+    charged.sort();
+    charged
 }

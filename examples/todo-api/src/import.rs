@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::{
     store::TodoStore,
     todo::{NewTodo, Todo},
+    Todos,
 };
 
 /// The event: `{"todos": [{"title": "…"}, …]}`.
@@ -31,7 +32,7 @@ pub struct Imported {
 /// A bad title fails the invocation with the stable `errorType`
 /// `TodoImport.InvalidTodo`; callers (and alarms) can match on it.
 pub async fn import_todos<S: TodoStore>(
-    State(store): State<S>,
+    State(Todos { store, .. }): State<Todos<S>>,
     metrics: Metrics,
     Json(import): Json<ImportTodos>,
 ) -> Result<Imported, FunctionError> {

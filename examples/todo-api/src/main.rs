@@ -1,18 +1,37 @@
 //! The `bootstrap` binary: in Lambda it polls the Runtime API; anywhere else it serves
-//! the API on http://127.0.0.1:3000 (set `LAMBDO_LOCAL_ADDR` to change it). Todos are
-//! kept in the DynamoDB table `TABLE_NAME` when it is set, in memory otherwise.
+//! the API on http://127.0.0.1:3000 (set `LAMBDO_LOCAL_ADDR` to change it).
+//!
+//! Todos are kept in the DynamoDB table `TABLE_NAME` when it is set, in memory
+//! otherwise; `IDEMPOTENCY_TABLE` names the table that makes `POST /todos` with an
+//! `Idempotency-Key` header idempotent.
 
-use todo_api::{app, DynamoDbTodoStore, InMemoryTodoStore};
+use lambdo_dynamodb::Idempotency;
+use todo_api::{app, DynamoDbTodoStore, InMemoryTodoStore, TodoStore, Todos};
 
 #[tokio::main]
 async fn main() -> Result<(), lambdo::BoxError> {
-    // Built once per process (at cold start) and shared by every invocation: DynamoDB
-    // when `TABLE_NAME` names a table (as template.yaml sets it), memory otherwise.
-    match std::env::var("TABLE_NAME") {
-        Ok(table) if !table.is_empty() => {
-            let client = lambdo_dynamodb::client(&lambdo_dynamodb::load_config().await);
-            app(DynamoDbTodoStore::new(&client, &table)).run().await
-        }
-        _ => app(InMemoryTodoStore::new()).run().await,
+    // Built once per process (at cold start) and shared by every invocation.
+    let table = env("TABLE_NAME");
+    let idempotency_table = env("IDEMPOTENCY_TABLE");
+    let client = match (&table, &idempotency_table) {
+        (None, None) => None,
+        _ => Some(lambdo_dynamodb::client(&lambdo_dynamodb::load_config().await)),
+    };
+    let idempotency = idempotency_table
+        .zip(client.as_ref())
+        .map(|(name, client)| Idempotency::new(client, name));
+    match table.zip(client.as_ref()) {
+        Some((table, client)) => serve(DynamoDbTodoStore::new(client, &table), idempotency).await,
+        None => serve(InMemoryTodoStore::new(), idempotency).await,
     }
+}
+
+async fn serve<S: TodoStore>(store: S, idempotency: Option<Idempotency>) -> Result<(), lambdo::BoxError> {
+    let todos = Todos { store, idempotency };
+    app(todos).run().await
+}
+
+/// A variable that is set and not empty.
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|value| !value.is_empty())
 }

@@ -8,20 +8,22 @@ use axum::{
     Router,
 };
 use lambdo::{
-    http::Problem,
+    http::{LambdaContext, Problem},
     metrics::{Metrics, Unit},
     Json,
 };
+use lambdo_dynamodb::IdempotencyKey;
 use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::{
     store::{StoreError, TodoStore},
     todo::{NewTodo, Todo, TodoPatch},
+    Todos,
 };
 
 /// The todo routes. Written without any stage prefix: lambdo strips API Gateway stages.
-pub fn router<S: TodoStore>() -> Router<S> {
+pub fn router<S: TodoStore>() -> Router<Todos<S>> {
     Router::new()
         .route("/todos", get(list_todos::<S>).post(create_todo::<S>))
         .route(
@@ -32,15 +34,29 @@ pub fn router<S: TodoStore>() -> Router<S> {
         )
 }
 
+/// Creates a todo. With an `Idempotency-Key` header (and an idempotency table), a
+/// repeat of the request gets the todo the first one created, a repeat while the first
+/// is still running gets 409, and the key sent with another body gets 422.
 async fn create_todo<S: TodoStore>(
-    State(store): State<S>,
+    State(todos): State<Todos<S>>,
+    LambdaContext(context): LambdaContext,
+    key: Option<IdempotencyKey>,
     metrics: Metrics,
     Json(new_todo): Json<NewTodo>,
 ) -> Result<impl IntoResponse, Problem> {
-    let todo = store.create(new_todo.into_todo()?).await?;
-    tracing::info!(todo_id = %todo.id, "todo created");
-    // A constant name and unit never fail to record; a metric is not worth a 500.
-    let _ = metrics.add("TodosCreated", Unit::Count, 1.0);
+    // Validated before any claim: an invalid body never touches the idempotency table.
+    let todo = new_todo.clone().into_todo()?;
+    let create = || async {
+        let todo = todos.store.create(todo).await?;
+        tracing::info!(todo_id = %todo.id, "todo created");
+        // A constant name and unit never fail to record; a metric is not worth a 500.
+        let _ = metrics.add("TodosCreated", Unit::Count, 1.0);
+        Ok::<_, Problem>(todo)
+    };
+    let todo = match (&todos.idempotency, key) {
+        (Some(idempotency), Some(key)) => idempotency.run(&context, key, &new_todo, create).await?,
+        _ => create().await?,
+    };
     let location = format!("/todos/{}", todo.id);
     Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(todo)))
 }
@@ -58,7 +74,7 @@ struct Listing {
 /// One page of todos as a JSON array; a `Link: <…>; rel="next"` header points at the
 /// next page (RFC 8288).
 async fn list_todos<S: TodoStore>(
-    State(store): State<S>,
+    State(Todos { store, .. }): State<Todos<S>>,
     Query(listing): Query<Listing>,
 ) -> Result<impl IntoResponse, Problem> {
     let limit = listing.limit.unwrap_or(MAX_PAGE);
@@ -79,12 +95,15 @@ async fn list_todos<S: TodoStore>(
     Ok((AppendHeaders(link), Json(page.todos)))
 }
 
-async fn get_todo<S: TodoStore>(State(store): State<S>, Path(id): Path<Uuid>) -> Result<Json<Todo>, Problem> {
+async fn get_todo<S: TodoStore>(
+    State(Todos { store, .. }): State<Todos<S>>,
+    Path(id): Path<Uuid>,
+) -> Result<Json<Todo>, Problem> {
     Ok(Json(store.get(id).await?))
 }
 
 async fn update_todo<S: TodoStore>(
-    State(store): State<S>,
+    State(Todos { store, .. }): State<Todos<S>>,
     Path(id): Path<Uuid>,
     Json(patch): Json<TodoPatch>,
 ) -> Result<Json<Todo>, Problem> {
@@ -92,7 +111,7 @@ async fn update_todo<S: TodoStore>(
 }
 
 async fn delete_todo<S: TodoStore>(
-    State(store): State<S>,
+    State(Todos { store, .. }): State<Todos<S>>,
     Path(id): Path<Uuid>,
 ) -> Result<StatusCode, Problem> {
     store.delete(id).await?;

@@ -19,7 +19,7 @@ pub struct Todo {
 }
 
 /// The body of `POST /todos`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewTodo {
     /// What to do; 1 to 200 characters after trimming.

@@ -1,5 +1,6 @@
 //! The todo API's HTTP flow on both stores: in memory, and DynamoDB (moto's server, as
-//! `scripts/test.sh` starts it): paginated listing, optimistic updates, problems.
+//! `scripts/test.sh` starts it): paginated listing, optimistic updates, problems, and
+//! creation by `Idempotency-Key`.
 
 use std::time::Duration;
 
@@ -8,9 +9,10 @@ use aws_sdk_dynamodb::{
     types::{AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType},
     Client,
 };
+use lambdo_dynamodb::Idempotency;
 use lambdo_testing::{PayloadVersion, TestClient, TestResponse};
 use serde_json::{json, Value};
-use todo_api::{app, DynamoDbTodoStore, InMemoryTodoStore, TodoStore};
+use todo_api::{app, DynamoDbTodoStore, InMemoryTodoStore, TodoStore, Todos};
 
 async fn send(client: &TestClient, method: &str, uri: &str, body: Option<Value>) -> TestResponse {
     let mut request = http::Request::builder().method(method).uri(uri);
@@ -25,7 +27,7 @@ async fn send(client: &TestClient, method: &str, uri: &str, body: Option<Value>)
 
 /// The same flow whatever the store.
 async fn flow<S: TodoStore>(store: S) {
-    let client = TestClient::new(app(store).into_function());
+    let client = TestClient::new(app(Todos::new(store)).into_function());
     let mut ids = Vec::new();
     for title in ["one", "two", "three"] {
         let created = send(&client, "POST", "/todos", Some(json!({ "title": title }))).await;
@@ -101,8 +103,8 @@ async fn in_memory() {
     flow(InMemoryTodoStore::new()).await;
 }
 
-#[tokio::test]
-async fn on_dynamodb() {
+/// A client of the DynamoDB API under test.
+fn dynamodb() -> Client {
     let endpoint = std::env::var("LAMBDO_DYNAMODB_ENDPOINT").expect(
         "LAMBDO_DYNAMODB_ENDPOINT is not set: run the suite with scripts/test.sh, which starts moto_server",
     );
@@ -117,32 +119,122 @@ async fn on_dynamodb() {
                 .build(),
         )
         .build();
-    let client = Client::from_conf(config);
-    let table = format!("todos-{}", uuid::Uuid::new_v4().simple());
-    let attribute = |name: &str| {
-        AttributeDefinition::builder()
-            .attribute_name(name)
-            .attribute_type(ScalarAttributeType::S)
-            .build()
-            .unwrap()
-    };
-    let key = |name: &str, kind| {
-        KeySchemaElement::builder()
-            .attribute_name(name)
-            .key_type(kind)
-            .build()
-            .unwrap()
-    };
-    client
+    Client::from_conf(config)
+}
+
+/// A new table with a unique name, keyed by the string attributes `keys` (partition
+/// key first), as template.yaml declares them.
+async fn create_table(client: &Client, prefix: &str, keys: &[&str]) -> String {
+    let table = format!("{prefix}-{}", uuid::Uuid::new_v4().simple());
+    let mut request = client
         .create_table()
         .table_name(&table)
-        .billing_mode(BillingMode::PayPerRequest)
-        .attribute_definitions(attribute("pk"))
-        .attribute_definitions(attribute("id"))
-        .key_schema(key("pk", KeyType::Hash))
-        .key_schema(key("id", KeyType::Range))
-        .send()
-        .await
-        .unwrap();
+        .billing_mode(BillingMode::PayPerRequest);
+    for (index, &name) in keys.iter().enumerate() {
+        let kind = if index == 0 { KeyType::Hash } else { KeyType::Range };
+        request = request
+            .attribute_definitions(
+                AttributeDefinition::builder()
+                    .attribute_name(name)
+                    .attribute_type(ScalarAttributeType::S)
+                    .build()
+                    .unwrap(),
+            )
+            .key_schema(
+                KeySchemaElement::builder()
+                    .attribute_name(name)
+                    .key_type(kind)
+                    .build()
+                    .unwrap(),
+            );
+    }
+    request.send().await.unwrap();
+    table
+}
+
+#[tokio::test]
+async fn on_dynamodb() {
+    let client = dynamodb();
+    let table = create_table(&client, "todos", &["pk", "id"]).await;
     flow(DynamoDbTodoStore::new(&client, &table)).await;
+}
+
+fn post(key: Option<&str>, body: &Value) -> http::Request<String> {
+    let mut request = http::Request::builder()
+        .method("POST")
+        .uri("/todos")
+        .header("content-type", "application/json");
+    if let Some(key) = key {
+        request = request.header("idempotency-key", key);
+    }
+    request.body(body.to_string()).unwrap()
+}
+
+#[tokio::test]
+async fn creation_by_idempotency_key_on_dynamodb() {
+    let client = dynamodb();
+    let store = DynamoDbTodoStore::new(&client, &create_table(&client, "todos", &["pk", "id"]).await);
+    let idempotency = Idempotency::new(&client, create_table(&client, "idempotency", &["id"]).await);
+    let api = TestClient::new(app(Todos::new(store).idempotent(idempotency)).into_function());
+    let milk = json!({"title": "buy milk"});
+
+    // Ten clients retrying one request at once: one todo, and every answer is either
+    // that todo or "in progress".
+    let attempts = (0..10).map(|_| api.send(PayloadVersion::HttpV2, post(Some("k-1"), &milk)));
+    let answers = futures_util::future::join_all(attempts).await;
+    let mut created = Vec::new();
+    for answer in &answers {
+        match answer.status.as_u16() {
+            201 => created.push(answer.json::<Value>()),
+            409 => assert_eq!(answer.header("content-type"), Some("application/problem+json")),
+            other => panic!("unexpected {other}: {}", answer.text()),
+        }
+    }
+    assert!(!created.is_empty(), "at least the first attempt answers 201");
+    assert!(created.windows(2).all(|pair| pair[0] == pair[1]), "{created:?}");
+
+    // A later retry gets the same todo back, with its location.
+    let again = api.send(PayloadVersion::HttpV2, post(Some("k-1"), &milk)).await;
+    assert_eq!(again.status, 201);
+    assert_eq!(again.json::<Value>(), created[0]);
+    let id = created[0]["id"].as_str().unwrap();
+    assert_eq!(again.header("location"), Some(format!("/todos/{id}").as_str()));
+    let listed = send(&api, "GET", "/todos", None).await.json::<Vec<Value>>();
+    assert_eq!(listed, [created[0].clone()], "one todo, however many retries");
+
+    // The key with another body is refused; a malformed key is the client's error; an
+    // invalid body claims nothing, so the key stays usable.
+    let other = api
+        .send(
+            PayloadVersion::HttpV2,
+            post(Some("k-1"), &json!({"title": "buy eggs"})),
+        )
+        .await;
+    assert_eq!(other.status, 422, "{}", other.text());
+    let malformed = api
+        .send(PayloadVersion::HttpV2, post(Some("two words"), &milk))
+        .await;
+    assert_eq!(malformed.status, 400);
+    assert_eq!(malformed.json::<Value>()["header"], "Idempotency-Key");
+    let invalid = api
+        .send(PayloadVersion::HttpV2, post(Some("k-2"), &json!({"title": " "})))
+        .await;
+    assert_eq!(invalid.status, 422);
+    let valid = api
+        .send(
+            PayloadVersion::HttpV2,
+            post(Some("k-2"), &json!({"title": "buy eggs"})),
+        )
+        .await;
+    assert_eq!(valid.status, 201, "{}", valid.text());
+
+    // Without a key, every POST creates.
+    for _ in 0..2 {
+        assert_eq!(
+            api.send(PayloadVersion::HttpV2, post(None, &milk)).await.status,
+            201
+        );
+    }
+    let listed = send(&api, "GET", "/todos", None).await.json::<Vec<Value>>();
+    assert_eq!(listed.len(), 4, "{listed:?}");
 }
