@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Side-by-side cost of one HTTP event → routed handler → response, per payload version:
-# lambdo against axum on lambda_http (and a hand-written HTTP API v2 handler); then SQS
-# batches per record, lambdo against the hand-written aws_lambda_events consumer.
+# lambdo against axum on lambda_http (and a hand-written HTTP API v2 handler); then
+# batches of records (SQS, Kinesis, DynamoDB Streams, SNS) per record, lambdo against
+# the hand-written aws_lambda_events consumer.
 #
 #   scripts/bench.sh            callgrind instruction counts (repeatable on a busy machine)
 #   scripts/bench.sh criterion  wall-clock figures from criterion, with the same ratios
@@ -39,15 +40,18 @@ for payload in http_api_v2 rest_v1 alb function_url; do
   printf '%-14s %16s %18s %16s %14s\n' "$payload" "$ours" "$theirs" "$hand" "$ratio"
 done
 
-# SQS: per record, for a 10-record and a 10,000-record batch, against the hand-written
-# consumer on aws_lambda_events.
+# Record sources, per record, against the hand-written consumer on aws_lambda_events:
+# SQS in a 10- and a 10,000-record batch, Kinesis and DynamoDB Streams in 100-record
+# batches, SNS in its one-record events.
 echo
-printf '%-14s %16s %18s %14s\n' batch "lambdo (instr/rec)" "hand-written" "lambdo/hand"
-for records in 10 10000; do
+printf '%-16s %18s %16s %14s\n' batch "lambdo (instr/rec)" "hand-written" "lambdo/hand"
+for spec in sqs:10 sqs:10000 kinesis:100 dynamodb:100 sns:1; do
+  source="${spec%%:*}"
+  records="${spec##*:}"
   batches=$(( 20000 / records ))
-  base_sqs="$(instructions lambdo_sqs "sqs$records" 0)"
-  ours=$(( ($(instructions lambdo_sqs "sqs$records" $batches) - base_sqs) / (batches * records) ))
-  hand=$(( ($(instructions hand_written_sqs "sqs$records" $batches) - base_sqs) / (batches * records) ))
+  base_records="$(instructions "lambdo_$source" "$source$records" 0)"
+  ours=$(( ($(instructions "lambdo_$source" "$source$records" $batches) - base_records) / (batches * records) ))
+  hand=$(( ($(instructions "hand_written_$source" "$source$records" $batches) - base_records) / (batches * records) ))
   ratio="$(awk -v a="$ours" -v b="$hand" 'BEGIN { printf "%.2f", a / b }')"
-  printf '%-14s %16s %18s %14s\n' "sqs $records" "$ours" "$hand" "$ratio"
+  printf '%-16s %18s %16s %14s\n' "$source $records" "$ours" "$hand" "$ratio"
 done

@@ -297,3 +297,58 @@ async fn without_http_every_source_still_gets_its_events() {
     assert!(entries[2].starts_with("schedule "));
     assert_eq!(entries[3], "invoke");
 }
+
+#[tokio::test]
+async fn an_sns_message_that_does_not_decode_names_its_path() {
+    async fn on_alarm(_notification: Notification<Alarm>) -> Result<(), lambdo::BoxError> {
+        Ok(())
+    }
+    let client = TestClient::new(App::new(()).sns(on_alarm).into_function());
+    let event = lambdo_testing::sns_event("alarms", &json!({"name": "DiskFull", "state": 5}));
+    let error = client.invoke(&event).await.unwrap_err();
+    assert_eq!(error.error_type, "Lambdo.EventDecode", "{error:?}");
+    assert!(error.error_message.contains("Message"), "{}", error.error_message);
+    assert!(error.error_message.contains("state"), "{}", error.error_message);
+
+    // A notification without its message is refused the same way, naming the field.
+    let mut event = lambdo_testing::sns_event("alarms", &json!({"name": "DiskFull", "state": "OK"}));
+    event["Records"][0]["Sns"]
+        .as_object_mut()
+        .unwrap()
+        .remove("Message");
+    let error = client.invoke(&event).await.unwrap_err();
+    assert!(error.error_message.contains("Message"), "{}", error.error_message);
+}
+
+#[tokio::test]
+async fn sns_records_carry_the_notification_fields() {
+    async fn on_record(
+        State(seen): State<Seen>,
+        record: lambdo::sns::SnsRecord,
+    ) -> Result<(), lambdo::BoxError> {
+        seen.push(format!(
+            "{} {} {} {:?}",
+            record.message_id(),
+            record.topic_arn(),
+            record.message(),
+            record.subject()
+        ));
+        assert_eq!(record.to_aws()?.message, record.message());
+        Ok(())
+    }
+    let seen = Seen::default();
+    let client = TestClient::new(App::new(seen.clone()).sns(on_record).into_function());
+    client.invoke_raw(fixtures::SNS).await.unwrap();
+    let fixture: Value = serde_json::from_str(fixtures::SNS).unwrap();
+    let sns = &fixture["Records"][0]["Sns"];
+    assert_eq!(
+        seen.all(),
+        [format!(
+            "{} {} {} {:?}",
+            sns["MessageId"].as_str().unwrap(),
+            sns["TopicArn"].as_str().unwrap(),
+            sns["Message"].as_str().unwrap(),
+            sns["Subject"].as_str()
+        )]
+    );
+}

@@ -1,16 +1,26 @@
 //! Runs one variant on one event many times, for profilers (callgrind, perf).
 //! `cargo run --release -p lambdo-bench --example profile -- lambdo rest_v1 10000`
 //! `cargo run --release -p lambdo-bench --example profile -- lambdo_sqs sqs10 10000`
+//! (record sources: `lambdo_<source>` or `hand_written_<source>` on a `<source><N>`
+//! batch of N records, for `sqs`, `kinesis`, `dynamodb` and `sns`)
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let variant = args.get(1).map_or("lambdo", String::as_str).to_owned();
     let payload = args.get(2).map_or("http_api_v2", String::as_str).to_owned();
     let count: usize = args.get(3).and_then(|n| n.parse().ok()).unwrap_or(10_000);
-    // `sqs<N>`: a batch of N orders; anything else names an HTTP event.
-    let event = match payload.strip_prefix("sqs").and_then(|n| n.parse().ok()) {
-        Some(records) => lambdo_bench::sqs::order_batch(records),
-        None => {
+    // `<source><N>`: a batch of N orders; anything else names an HTTP event.
+    let digits = payload
+        .find(|c: char| c.is_ascii_digit())
+        .unwrap_or(payload.len());
+    let (source, records) = (&payload[..digits], payload[digits..].parse::<usize>().ok());
+    use lambdo_bench::records;
+    let event = match (source, records) {
+        ("sqs", Some(n)) => records::order_batch(n),
+        ("kinesis", Some(n)) => records::kinesis_batch(n),
+        ("dynamodb", Some(n)) => records::dynamodb_batch(n),
+        ("sns", Some(1)) => records::sns_batch(),
+        _ => {
             lambdo_bench::events()
                 .into_iter()
                 .find(|(name, _)| *name == payload)
@@ -22,15 +32,25 @@ fn main() {
     let lambdo = lambdo_bench::Lambdo::default();
     let lambda_http = lambdo_bench::LambdaHttp::default();
     let router = lambdo_bench::router();
-    let lambdo_sqs = lambdo_bench::sqs::LambdoSqs::default();
+    let lambdo_records = match source {
+        "kinesis" => records::LambdoRecords::kinesis(),
+        "dynamodb" => records::LambdoRecords::dynamodb(),
+        "sns" => records::LambdoRecords::sns(),
+        _ => records::LambdoRecords::sqs(),
+    };
     let mut bytes = 0;
     for _ in 0..count {
         bytes += match variant.as_str() {
             "lambdo" => runtime.block_on(lambdo.handle(&event)).len(),
             "lambda_http" => runtime.block_on(lambda_http.handle(&event)).len(),
             "hand_written" => lambdo_bench::hand_written_v2(&event).len(),
-            "lambdo_sqs" => runtime.block_on(lambdo_sqs.handle(&event)).len(),
-            "hand_written_sqs" => lambdo_bench::sqs::hand_written_sqs(&event).len(),
+            "lambdo_sqs" | "lambdo_kinesis" | "lambdo_dynamodb" | "lambdo_sns" => {
+                runtime.block_on(lambdo_records.handle(&event)).len()
+            }
+            "hand_written_sqs" => records::hand_written_sqs(&event).len(),
+            "hand_written_kinesis" => records::hand_written_kinesis(&event).len(),
+            "hand_written_dynamodb" => records::hand_written_dynamodb(&event).len(),
+            "hand_written_sns" => records::hand_written_sns(&event).len(),
             // The floor: the router alone on a ready request (what every variant pays).
             "router_only" => runtime.block_on(async {
                 use tower::ServiceExt;

@@ -7,10 +7,11 @@
 //! - [`hand_written_v2`]: an HTTP API v2 event parsed straight into its
 //!   `aws_lambda_events` struct, the path matched by hand, the response built by hand.
 //!
-//! And for SQS batches (see [`sqs`]): lambdo's per-record handler against the usual
-//! hand-written consumer on `aws_lambda_events::sqs::SqsEvent`.
+//! And for batches of records (see [`records`]: SQS, Kinesis, DynamoDB Streams, SNS):
+//! lambdo's per-record handler against the usual hand-written consumer on the
+//! `aws_lambda_events` type of the event.
 
-pub mod sqs;
+pub mod records;
 
 use axum::{extract::Path, routing::get, Router};
 use bytes::Bytes;

@@ -31,10 +31,11 @@ use std::{collections::HashMap, fmt, ops::Range};
 use aws_lambda_events::sns::{MessageAttribute, SnsMessage};
 use bytes::Bytes;
 use serde::{de::DeserializeOwned, Deserialize, Deserializer};
+use serde_json::value::RawValue;
 
 use crate::{
     batch::{BatchOptions, FromRecords, Order, Pending},
-    source::{range_in, RecordFields},
+    source::{range_in, raw_range, RecordFields, Slice},
     text::Text,
     Context, Error, FromPayload,
 };
@@ -69,34 +70,68 @@ pub struct Notification<T> {
     pub message_attributes: HashMap<String, MessageAttribute>,
 }
 
-impl<'de, T: DeserializeOwned> Deserialize<'de> for Notification<T> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(rename_all = "PascalCase")]
-        struct Wire<'a> {
-            #[serde(borrow)]
-            message: Text<'a>,
-            message_id: String,
-            #[serde(default)]
-            topic_arn: String,
-            #[serde(default)]
-            subject: Option<String>,
-            #[serde(default)]
-            timestamp: String,
-            #[serde(default)]
-            message_attributes: Option<HashMap<String, MessageAttribute>>,
-        }
-        let wire = Wire::deserialize(deserializer)?;
-        let message = Error::decode(wire.message.as_str().as_bytes(), std::any::type_name::<T>())
-            .map_err(|error| serde::de::Error::custom(format_args!("in `Message`: {error}")))?;
+/// A notification's fields as SNS sends them, borrowed from the event.
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct Wire<'a> {
+    #[serde(borrow, default)]
+    message: Option<Text<'a>>,
+    #[serde(borrow)]
+    message_id: Text<'a>,
+    #[serde(borrow, default)]
+    topic_arn: Option<Text<'a>>,
+    #[serde(borrow, default)]
+    subject: Option<Text<'a>>,
+    #[serde(borrow, default)]
+    timestamp: Option<Text<'a>>,
+    #[serde(borrow, default)]
+    message_attributes: Option<&'a RawValue>,
+}
+
+impl<T: DeserializeOwned> Notification<T> {
+    /// The notification of `wire`'s fields (`message_attributes`: their raw JSON).
+    fn from_parts(
+        message: &str,
+        message_id: &str,
+        topic_arn: &str,
+        subject: Option<&str>,
+        timestamp: &str,
+        message_attributes: Option<&str>,
+    ) -> Result<Self, String> {
+        let message = Error::decode(message.as_bytes(), std::any::type_name::<T>())
+            .map_err(|error| format!("in `Message`: {error}"))?;
+        let message_attributes = match message_attributes {
+            Some(raw) => serde_json::from_str::<Option<_>>(raw)
+                .map_err(|error| format!("in `MessageAttributes`: {error}"))?
+                .unwrap_or_default(),
+            None => HashMap::new(),
+        };
         Ok(Notification {
             message,
-            message_id: wire.message_id,
-            topic_arn: wire.topic_arn,
-            subject: wire.subject,
-            timestamp: wire.timestamp,
-            message_attributes: wire.message_attributes.unwrap_or_default(),
+            message_id: message_id.to_owned(),
+            topic_arn: topic_arn.to_owned(),
+            subject: subject.map(str::to_owned),
+            timestamp: timestamp.to_owned(),
+            message_attributes,
         })
+    }
+}
+
+impl<'de, T: DeserializeOwned> Deserialize<'de> for Notification<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let wire = Wire::deserialize(deserializer)?;
+        let message = wire
+            .message
+            .ok_or_else(|| serde::de::Error::missing_field("Message"))?;
+        Notification::from_parts(
+            message.as_str(),
+            wire.message_id.as_str(),
+            wire.topic_arn.as_ref().map_or("", Text::as_str),
+            wire.subject.as_ref().map(Text::as_str),
+            wire.timestamp.as_ref().map_or("", Text::as_str),
+            wire.message_attributes.map(RawValue::get),
+        )
+        .map_err(serde::de::Error::custom)
     }
 }
 
@@ -116,14 +151,22 @@ impl<'de, T: DeserializeOwned> Deserialize<'de> for Notification<T> {
 #[derive(Clone)]
 pub struct SnsRecord {
     event: Bytes,
+    /// The whole notification (the record's `Sns` object).
     sns: Range<usize>,
-    message_id: Box<str>,
+    message_id: Slice,
+    message: Slice,
+    topic_arn: Slice,
+    subject: Option<Slice>,
+    timestamp: Slice,
+    message_attributes: Option<Range<usize>>,
 }
 
 impl fmt::Debug for SnsRecord {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SnsRecord")
-            .field("message_id", &self.message_id)
+            .field("message_id", &self.message_id())
+            .field("topic_arn", &self.topic_arn())
+            .field("message", &self.message())
             .finish()
     }
 }
@@ -131,7 +174,22 @@ impl fmt::Debug for SnsRecord {
 impl SnsRecord {
     /// SNS's id of the message.
     pub fn message_id(&self) -> &str {
-        &self.message_id
+        self.message_id.get(&self.event)
+    }
+
+    /// The message, as published.
+    pub fn message(&self) -> &str {
+        self.message.get(&self.event)
+    }
+
+    /// The topic it was published to.
+    pub fn topic_arn(&self) -> &str {
+        self.topic_arn.get(&self.event)
+    }
+
+    /// The subject, when the publisher gave one.
+    pub fn subject(&self) -> Option<&str> {
+        self.subject.as_ref().map(|subject| subject.get(&self.event))
     }
 
     /// The notification as `aws_lambda_events` models it, decoded now.
@@ -142,7 +200,21 @@ impl SnsRecord {
 
 impl<S, T: DeserializeOwned> FromPayload<S, SnsRecord> for Notification<T> {
     fn from_payload(record: SnsRecord, _context: &Context, _state: &S) -> Result<Self, Error> {
-        Error::decode(&record.event[record.sns.clone()], "an SNS notification")
+        let event = &record.event;
+        Notification::from_parts(
+            record.message(),
+            record.message_id(),
+            record.topic_arn(),
+            record.subject(),
+            record.timestamp.get(event),
+            record
+                .message_attributes
+                .clone()
+                .and_then(|range| std::str::from_utf8(&event[range]).ok()),
+        )
+        // The fields were read once, up front; only a failure reads the whole
+        // notification again, for the error's JSON path.
+        .or_else(|_| Error::decode(&event[record.sns.clone()], "an SNS notification"))
     }
 }
 
@@ -156,25 +228,26 @@ impl FromRecords for SnsRecord {
     const NAME: &'static str = "an SNS record";
 
     fn read(event: &Bytes, fields: RecordFields<'_>, index: usize) -> Pending<Self> {
-        #[derive(Deserialize)]
-        struct Head<'a> {
-            #[serde(rename = "MessageId", borrow)]
-            message_id: Text<'a>,
-        }
-        let sns = fields.sns.and_then(|raw| {
-            let head: Head<'_> = serde_json::from_str(raw.get()).ok()?;
-            Some((range_in(event, raw.get())?, head.message_id.as_str().into()))
+        let record = fields.sns.and_then(|raw| {
+            let wire: Wire<'_> = serde_json::from_str(raw.get()).ok()?;
+            Some(SnsRecord {
+                event: event.clone(),
+                sns: range_in(event, raw.get())?,
+                message_id: Slice::new(event, wire.message_id),
+                // Missing, the message decodes as nothing and the notification is
+                // read again for a precise error.
+                message: Slice::or_empty(event, wire.message),
+                topic_arn: Slice::or_empty(event, wire.topic_arn),
+                subject: wire.subject.map(|subject| Slice::new(event, subject)),
+                timestamp: Slice::or_empty(event, wire.timestamp),
+                message_attributes: raw_range(event, wire.message_attributes),
+            })
         });
-        let Some((sns, message_id)) = sns else {
+        let Some(record) = record else {
             return Pending::unidentified(index, "Sns.MessageId", Self::NAME);
         };
-        let record = SnsRecord {
-            event: event.clone(),
-            sns,
-            message_id,
-        };
         Pending {
-            id: record.message_id.clone(),
+            id: record.message_id().into(),
             group: None,
             payload: Ok(record),
         }

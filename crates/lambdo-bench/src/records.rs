@@ -1,0 +1,263 @@
+//! One batch event → a typed order per record → the response, two ways, for each
+//! source with per-record handlers (SQS, Kinesis, DynamoDB Streams, SNS):
+//!
+//! - [`LambdoRecords`]: lambdo's handler for the source (`Message<Order>`,
+//!   `Record<Order>`, `Change<Order>`, `Notification<Order>`): its lazy, borrowed
+//!   envelope and its batch engine (spans, panic guard, deadline guard);
+//! - `hand_written_*`: the consumer people write today: the event decoded into its
+//!   `aws_lambda_events` type (owned strings, hash maps of attributes, images as
+//!   `serde_dynamo` items), each payload decoded with `serde_json` or `serde_dynamo`,
+//!   failures collected into the source's batch response.
+//!
+//! Both fail the same records (quantity 0 in SQS batches; streams and SNS carry none,
+//! as a stream consumer stops at its first failure), so they answer the same bytes.
+
+use aws_lambda_events::{
+    event::{
+        dynamodb::Event as DynamoDbEvent,
+        kinesis::KinesisEvent,
+        sns::SnsEvent,
+        sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent},
+        streams::{DynamoDbEventResponse, KinesisEventResponse},
+    },
+    sqs::SqsMessage,
+};
+use bytes::Bytes;
+use lambdo::{dynamodb::Change, kinesis::Record, sns::Notification, sqs::Message, App};
+use lambdo_testing::{DynamoDbStreamBatch, KinesisBatch, SqsBatch};
+use serde::{Deserialize, Serialize};
+
+use crate::context;
+
+/// The payload every consumer decodes.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Order {
+    /// An id like `o-17`.
+    pub order_id: String,
+    /// Zero fails the record.
+    pub quantity: u32,
+    /// Free text, with characters JSON escapes.
+    pub note: String,
+}
+
+/// A batch of `records` orders from a standard queue, every tenth with quantity 0;
+/// each message carries SQS's four system attributes and two string message attributes
+/// (a tenant and a correlation id, as producers commonly set).
+pub fn order_batch(records: usize) -> Bytes {
+    let queue = SqsBatch::standard("orders")
+        .message_attribute("tenant", "acme")
+        .message_attribute("correlationId", "5f0e8c1a-5d7e-4a8b-9c1d-2e3f4a5b6c7d");
+    let batch = (0..records).fold(queue, |batch, n| batch.message(&order(n, u32::from(n % 10 != 0))));
+    to_bytes(&batch.to_event())
+}
+
+fn accept(order: &Order) -> Result<(), String> {
+    if order.quantity == 0 {
+        return Err(format!("order {} has no quantity", order.order_id));
+    }
+    Ok(())
+}
+
+fn order(n: usize, quantity: u32) -> Order {
+    Order {
+        order_id: format!("o-{n}"),
+        quantity,
+        note: "leave at the \"back\" door".to_owned(),
+    }
+}
+
+/// A Kinesis batch of `records` orders, partitioned by customer.
+pub fn kinesis_batch(records: usize) -> Bytes {
+    let batch = (0..records).fold(KinesisBatch::new("orders"), |batch, n| {
+        batch.record(&format!("customer-{}", n % 16), &order(n, 1))
+    });
+    to_bytes(&batch.to_event())
+}
+
+/// A DynamoDB Streams batch of `records` orders inserted into a table keyed by
+/// `orderId` (new and old images, as `NEW_AND_OLD_IMAGES` streams send them).
+pub fn dynamodb_batch(records: usize) -> Bytes {
+    let batch = (0..records).fold(DynamoDbStreamBatch::new("orders", &["orderId"]), |batch, n| {
+        batch.insert(&order(n, 1))
+    });
+    to_bytes(&batch.to_event())
+}
+
+/// An SNS event: one notification per invocation, as SNS delivers them.
+pub fn sns_batch() -> Bytes {
+    to_bytes(&lambdo_testing::sns_event("orders", &order(1, 1)))
+}
+
+fn to_bytes(event: &serde_json::Value) -> Bytes {
+    serde_json::to_vec(event).expect("serializable").into()
+}
+
+async fn on_message(message: Message<Order>) -> Result<(), String> {
+    accept(&message.body)
+}
+
+async fn on_kinesis(record: Record<Order>) -> Result<(), String> {
+    accept(&record.data)
+}
+
+async fn on_change(change: Change<Order>) -> Result<(), String> {
+    match change {
+        Change::Insert { new } | Change::Modify { new, .. } => accept(&new),
+        Change::Remove { .. } => Ok(()),
+    }
+}
+
+async fn on_notification(notification: Notification<Order>) -> Result<(), String> {
+    accept(&notification.message)
+}
+
+/// lambdo's path for one record source, as its runtime adapter runs it.
+#[derive(Debug, Clone)]
+pub struct LambdoRecords {
+    function: lambdo::Function,
+}
+
+impl LambdoRecords {
+    /// `App::sqs` with a `Message<Order>` handler.
+    pub fn sqs() -> Self {
+        Self::of(App::new(()).sqs(on_message))
+    }
+
+    /// `App::kinesis` with a `Record<Order>` handler.
+    pub fn kinesis() -> Self {
+        Self::of(App::new(()).kinesis(on_kinesis))
+    }
+
+    /// `App::dynamodb_stream` with a `Change<Order>` handler.
+    pub fn dynamodb() -> Self {
+        Self::of(App::new(()).dynamodb_stream(on_change))
+    }
+
+    /// `App::sns` with a `Notification<Order>` handler.
+    pub fn sns() -> Self {
+        Self::of(App::new(()).sns(on_notification))
+    }
+
+    fn of(app: App<()>) -> Self {
+        LambdoRecords {
+            function: app.into_function(),
+        }
+    }
+
+    /// The event's bytes in, the response's bytes out.
+    pub async fn handle(&self, event: &Bytes) -> Vec<u8> {
+        let response = self
+            .function
+            .call(event.clone(), context())
+            .await
+            .expect("a batch response");
+        response.get().as_bytes().to_vec()
+    }
+}
+
+/// The hand-written SQS consumer on `aws_lambda_events`.
+pub fn hand_written_sqs(event: &[u8]) -> Vec<u8> {
+    let event: SqsEvent = serde_json::from_slice(event).expect("an SQS event");
+    let mut response = SqsBatchResponse::default();
+    for SqsMessage { message_id, body, .. } in event.records {
+        let accepted = serde_json::from_str::<Order>(body.as_deref().unwrap_or_default())
+            .map_err(|err| err.to_string())
+            .and_then(|order| accept(&order));
+        if accepted.is_err() {
+            let mut failure = BatchItemFailure::default();
+            failure.item_identifier = message_id.unwrap_or_default();
+            response.batch_item_failures.push(failure);
+        }
+    }
+    serde_json::to_vec(&response).expect("serializable")
+}
+
+/// The hand-written Kinesis consumer: stops at the first failure and reports it and
+/// every later record, as a stream consumer must.
+pub fn hand_written_kinesis(event: &[u8]) -> Vec<u8> {
+    let event: KinesisEvent = serde_json::from_slice(event).expect("a Kinesis event");
+    let mut response = KinesisEventResponse::default();
+    let mut failed = false;
+    for record in event.records {
+        failed = failed
+            || serde_json::from_slice::<Order>(&record.kinesis.data.0)
+                .map_err(|err| err.to_string())
+                .and_then(|order| accept(&order))
+                .is_err();
+        if failed {
+            let mut failure = aws_lambda_events::event::streams::KinesisBatchItemFailure::default();
+            failure.item_identifier = Some(record.kinesis.sequence_number);
+            response.batch_item_failures.push(failure);
+        }
+    }
+    serde_json::to_vec(&response).expect("serializable")
+}
+
+/// The hand-written DynamoDB Streams consumer: new images through `serde_dynamo`.
+pub fn hand_written_dynamodb(event: &[u8]) -> Vec<u8> {
+    let event: DynamoDbEvent = serde_json::from_slice(event).expect("a DynamoDB Streams event");
+    let mut response = DynamoDbEventResponse::default();
+    let mut failed = false;
+    for record in event.records {
+        let new_image = record.change.new_image;
+        failed = failed
+            || (!new_image.is_empty()
+                && serde_dynamo::from_item::<_, Order>(new_image)
+                    .map_err(|err| err.to_string())
+                    .and_then(|order| accept(&order))
+                    .is_err());
+        if failed {
+            let mut failure = aws_lambda_events::event::streams::DynamoDbBatchItemFailure::default();
+            failure.item_identifier = record.change.sequence_number;
+            response.batch_item_failures.push(failure);
+        }
+    }
+    serde_json::to_vec(&response).expect("serializable")
+}
+
+/// The hand-written SNS consumer: any failure fails the invocation.
+pub fn hand_written_sns(event: &[u8]) -> Vec<u8> {
+    let event: SnsEvent = serde_json::from_slice(event).expect("an SNS event");
+    for record in event.records {
+        let order: Order = serde_json::from_str(&record.sns.message).expect("an order");
+        accept(&order).expect("accepted");
+    }
+    b"null".to_vec()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Both consumers fail exactly the same records.
+    #[tokio::test]
+    async fn both_consumers_answer_the_same() {
+        let event = order_batch(25);
+        let ours: serde_json::Value =
+            serde_json::from_slice(&LambdoRecords::sqs().handle(&event).await).unwrap();
+        let theirs: serde_json::Value = serde_json::from_slice(&hand_written_sqs(&event)).unwrap();
+        assert_eq!(ours["batchItemFailures"].as_array().unwrap().len(), 3);
+        assert_eq!(ours, theirs);
+    }
+
+    /// So do the stream and SNS consumers (none fails a record of these batches).
+    #[tokio::test]
+    async fn every_source_answers_like_its_hand_written_consumer() {
+        type HandWritten = fn(&[u8]) -> Vec<u8>;
+        let sources: [(LambdoRecords, Bytes, HandWritten); 3] = [
+            (LambdoRecords::kinesis(), kinesis_batch(25), hand_written_kinesis),
+            (
+                LambdoRecords::dynamodb(),
+                dynamodb_batch(25),
+                hand_written_dynamodb,
+            ),
+            (LambdoRecords::sns(), sns_batch(), hand_written_sns),
+        ];
+        for (ours, event, theirs) in sources {
+            let ours: serde_json::Value = serde_json::from_slice(&ours.handle(&event).await).unwrap();
+            let theirs: serde_json::Value = serde_json::from_slice(&theirs(&event)).unwrap();
+            assert_eq!(ours, theirs);
+        }
+    }
+}
