@@ -227,3 +227,35 @@ async fn images_that_do_not_decode_or_do_not_exist_fail_their_record() {
     assert!(failures(&client.invoke(old_images.to_event()).await.unwrap()).is_empty());
     assert_eq!(seen.all(), ["INSERT None", "REMOVE Some(\"c\")"]);
 }
+
+#[tokio::test]
+async fn dynamodb_records_rebuild_the_full_aws_lambda_events_record() {
+    async fn keep(State(seen): State<Seen>, record: DynamoDbRecord) -> Result<(), lambdo::BoxError> {
+        seen.push(serde_json::to_string(&record.to_aws()?)?);
+        Ok(())
+    }
+    let seen = Seen::default();
+    let client = TestClient::new(App::new(seen.clone()).dynamodb_stream(keep).into_function());
+    let response = client.invoke_raw(fixtures::DYNAMODB_STREAM).await.unwrap();
+    assert_eq!(failures(&response), Vec::<String>::new());
+
+    // What decoding the whole event with aws_lambda_events gives, but for the fields
+    // lambdo does not keep (the event's version).
+    let reference: aws_lambda_events::event::dynamodb::Event =
+        serde_json::from_str(fixtures::DYNAMODB_STREAM).unwrap();
+    let expected: Vec<_> = reference
+        .records
+        .into_iter()
+        .map(|mut record| {
+            record.event_version = None;
+            record
+        })
+        .collect();
+    let rebuilt: Vec<aws_lambda_events::event::dynamodb::EventRecord> = seen
+        .all()
+        .iter()
+        .map(|json| serde_json::from_str(json).unwrap())
+        .collect();
+    assert_eq!(rebuilt.len(), 3);
+    assert_eq!(rebuilt, expected);
+}

@@ -38,9 +38,11 @@
 
 use std::{collections::HashMap, fmt, ops::Range};
 
+use aws_lambda_events::event::dynamodb::{EventRecord, UserIdentity};
 use bytes::Bytes;
 use serde::de::DeserializeOwned;
 use serde_dynamo::AttributeValue;
+use serde_json::Value;
 
 use crate::{
     batch::{BatchOptions, FromRecords, Order, Pending},
@@ -114,6 +116,7 @@ pub struct DynamoDbRecord {
     event_name: Slice,
     stream_arn: Slice,
     stream_view_type: Slice,
+    aws_region: Slice,
     keys: Option<Range<usize>>,
     new_image: Option<Range<usize>>,
     old_image: Option<Range<usize>>,
@@ -171,6 +174,56 @@ impl DynamoDbRecord {
     /// Whether DynamoDB's time to live removed the item (not a caller).
     pub fn removed_by_ttl(&self) -> bool {
         self.removed_by_ttl
+    }
+
+    /// The full record as `aws_lambda_events` models it, built now (images decoded
+    /// into `serde_dynamo` items).
+    ///
+    /// ```
+    /// use lambdo::dynamodb::DynamoDbRecord;
+    ///
+    /// async fn on_change(record: DynamoDbRecord) -> Result<(), lambdo::BoxError> {
+    ///     let full = record.to_aws()?;
+    ///     tracing::info!(keys = ?full.change.keys, region = full.aws_region, "changed");
+    ///     Ok(())
+    /// }
+    /// let app = lambdo::App::new(()).dynamodb_stream(on_change);
+    /// # let _ = app;
+    /// ```
+    pub fn to_aws(&self) -> Result<EventRecord, Error> {
+        let image = |range: &Option<Range<usize>>| match range {
+            Some(range) => Error::decode::<Value>(&self.event[range.clone()], "a DynamoDB image"),
+            None => Ok(Value::Null),
+        };
+        let view_type = Some(self.stream_view_type()).filter(|view| !view.is_empty());
+        let change = serde_json::json!({
+            "Keys": image(&self.keys)?,
+            "NewImage": image(&self.new_image)?,
+            "OldImage": image(&self.old_image)?,
+            "SequenceNumber": self.sequence_number(),
+            "SizeBytes": self.size_bytes,
+            "StreamViewType": view_type,
+            "ApproximateCreationDateTime": self.approximate_creation_time,
+        });
+        let text = |slice: &Slice| slice.non_empty(&self.event);
+        let mut record = EventRecord::default();
+        record.change = serde_json::from_value(change).map_err(|source| Error::Decode {
+            target: Self::NAME.to_owned(),
+            path: "dynamodb".to_owned(),
+            source,
+        })?;
+        record.aws_region = self.aws_region.get(&self.event).to_owned();
+        record.event_id = self.event_id().to_owned();
+        record.event_name = self.event_name().to_owned();
+        record.event_source = Some("aws:dynamodb".to_owned());
+        record.event_source_arn = text(&self.stream_arn);
+        if self.removed_by_ttl {
+            let mut identity = UserIdentity::default();
+            identity.type_ = "Service".to_owned();
+            identity.principal_id = "dynamodb.amazonaws.com".to_owned();
+            record.user_identity = Some(identity);
+        }
+        Ok(record)
     }
 
     /// The item's key attributes, decoded into `K`.
@@ -297,6 +350,7 @@ impl FromRecords for DynamoDbRecord {
             event_name: Slice::or_empty(event, fields.event_name),
             stream_arn: Slice::or_empty(event, fields.event_source_arn),
             stream_view_type: Slice::or_empty(event, dynamodb.stream_view_type),
+            aws_region: Slice::or_empty(event, fields.aws_region),
             keys: raw_range(event, dynamodb.keys),
             new_image: raw_range(event, dynamodb.new_image),
             old_image: raw_range(event, dynamodb.old_image),
