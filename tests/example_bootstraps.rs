@@ -90,7 +90,8 @@ async fn todo_api() {
         lines.iter().any(|line| line["level"] == "ERROR"
             && line["requestId"] == import.request_id.as_str()
             && line["error_type"] == "TodoImport.InvalidTodo"
-            && line["function_name"] == "todo-api"),
+            && line["function_name"] == "todo-api"
+            && line["function_arn"] == "arn:aws:lambda:eu-central-1:123456789012:function:todo-api"),
         "no error line for {} in {lines:#?}",
         import.request_id
     );

@@ -78,6 +78,9 @@ struct Shared {
     init_error: Mutex<Option<Diagnostic>>,
     init_error_posted: tokio::sync::Notify,
     sequence: AtomicU64,
+    /// The name in the invoked function ARN: the one [`RuntimeApi::lambda_env`] gave
+    /// the process, `test` until then.
+    function_name: Mutex<String>,
 }
 
 #[derive(Debug)]
@@ -119,6 +122,14 @@ pub(crate) struct Submitted {
 
 const FUNCTION_ARN: &str = "arn:aws:lambda:eu-central-1:123456789012:function:";
 
+fn function_arn(shared: &Shared) -> String {
+    let name = shared
+        .function_name
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    format!("{FUNCTION_ARN}{name}")
+}
+
 impl RuntimeApi {
     /// Starts the API on a free loopback port.
     pub async fn start() -> std::io::Result<RuntimeApi> {
@@ -132,6 +143,7 @@ impl RuntimeApi {
             init_error: Mutex::new(None),
             init_error_posted: tokio::sync::Notify::new(),
             sequence: AtomicU64::new(1),
+            function_name: Mutex::new("test".to_owned()),
         });
         let router = Router::new()
             .route("/2018-06-01/runtime/invocation/next", get(next_invocation))
@@ -164,8 +176,28 @@ impl RuntimeApi {
         self.address.to_string()
     }
 
-    /// The environment Lambda gives a function process, pointing at this API.
+    /// The ARN invocations report (`Lambda-Runtime-Invoked-Function-Arn`): the
+    /// function named by [`RuntimeApi::lambda_env`], or `test` before it is called.
+    ///
+    /// ```
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let api = lambdo_testing::RuntimeApi::start().await.unwrap();
+    /// let _env = api.lambda_env("order-worker");
+    /// assert_eq!(api.function_arn(), "arn:aws:lambda:eu-central-1:123456789012:function:order-worker");
+    /// # });
+    /// ```
+    pub fn function_arn(&self) -> String {
+        function_arn(&self.shared)
+    }
+
+    /// The environment Lambda gives a function process, pointing at this API; the
+    /// invocations it serves from now on report that function's ARN.
     pub fn lambda_env(&self, function_name: &str) -> Vec<(String, String)> {
+        *self
+            .shared
+            .function_name
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = function_name.to_owned();
         [
             ("AWS_LAMBDA_RUNTIME_API", self.address()),
             ("AWS_LAMBDA_FUNCTION_NAME", function_name.to_owned()),
@@ -286,7 +318,7 @@ async fn next_invocation(State(shared): State<Arc<Shared>>) -> Response {
     );
     headers.insert(
         "lambda-runtime-invoked-function-arn",
-        header(&format!("{FUNCTION_ARN}test")),
+        header(&function_arn(&shared)),
     );
     headers.insert("lambda-runtime-trace-id", header(&pending.trace_id));
     headers.insert("content-type", header("application/json"));
