@@ -54,6 +54,36 @@
 /// Lambda's limit on a synchronous invocation's response payload.
 pub(crate) const RESPONSE_LIMIT: usize = 6 * 1024 * 1024;
 
+/// Visitor methods that answer `$value` for every JSON scalar (string, boolean,
+/// number, null): for values that may be anything and matter only as objects or arrays.
+macro_rules! scalars_answer {
+    ($value:expr) => {
+        fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+
+        fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+
+        fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+
+        fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+
+        fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+    };
+}
+
 mod app;
 pub mod batch;
 pub mod dynamodb;

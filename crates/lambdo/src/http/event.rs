@@ -56,9 +56,10 @@ pub(crate) struct HttpFields<'a> {
     raw_query_string: Option<Text<'a>>,
     cookies: Vec<Text<'a>>,
     // Headers and query parameters come twice in some payloads (single- and
-    // multi-value); they stay raw until `into_request` knows which one to decode.
-    headers: Option<&'a RawValue>,
-    multi_value_headers: Option<&'a RawValue>,
+    // multi-value). Headers are read here, borrowed, as every request has many; query
+    // parameters stay raw until `into_request` knows which one to decode.
+    headers: Option<Headers<'a>>,
+    multi_value_headers: Option<Headers<'a>>,
     query: Option<&'a RawValue>,
     multi_value_query: Option<&'a RawValue>,
     request_context: Option<&'a RawValue>,
@@ -76,8 +77,8 @@ impl<'a> HttpFields<'a> {
             "rawPath" => self.raw_path = map.next_value::<Option<Text<'a>>>()?,
             "rawQueryString" => self.raw_query_string = map.next_value::<Option<Text<'a>>>()?,
             "cookies" => self.cookies = map.next_value::<Option<Vec<Text<'a>>>>()?.unwrap_or_default(),
-            "headers" => self.headers = non_null(map.next_value()?),
-            "multiValueHeaders" => self.multi_value_headers = non_null(map.next_value()?),
+            "headers" => self.headers = map.next_value::<HeadersField<'a, false>>()?.0,
+            "multiValueHeaders" => self.multi_value_headers = map.next_value::<HeadersField<'a, true>>()?.0,
             "queryStringParameters" => self.query = non_null(map.next_value()?),
             "multiValueQueryStringParameters" => self.multi_value_query = non_null(map.next_value()?),
             "requestContext" => self.request_context = Some(map.next_value::<&'a RawValue>()?),
@@ -229,16 +230,49 @@ fn non_null(raw: &RawValue) -> Option<&RawValue> {
 
 /// The multi-value headers where the event has them, else the single-value ones.
 fn header_map(fields: &HttpFields<'_>, event: &Bytes) -> Result<HeaderMap, Error> {
-    use serde::de::DeserializeSeed;
-    let decoded =
-        match (fields.multi_value_headers, fields.headers) {
-            (Some(multi), _) => HeadersSeed::<true> { event }
-                .deserialize(&mut serde_json::Deserializer::from_str(multi.get())),
-            (None, Some(single)) => HeadersSeed::<false> { event }
-                .deserialize(&mut serde_json::Deserializer::from_str(single.get())),
-            (None, None) => return Ok(HeaderMap::new()),
+    let (pairs, field) = match (&fields.multi_value_headers, &fields.headers) {
+        (Some(multi), _) => (multi, "multiValueHeaders"),
+        (None, Some(single)) => (single, "headers"),
+        (None, None) => return Ok(HeaderMap::new()),
+    };
+    let pairs = match pairs {
+        Headers::Pairs(pairs) => pairs,
+        Headers::Malformed(name) => {
+            let expected = if field == "headers" {
+                "a string"
+            } else {
+                "a list of strings"
+            };
+            return Err(invalid(
+                &format!("{field}.{name}"),
+                format!("a header's value must be {expected}"),
+            ));
+        }
+    };
+    let mut headers = HeaderMap::with_capacity(pairs.len());
+    let mut last: Option<(&str, HeaderName)> = None;
+    for (name, value) in pairs {
+        // Multi-value headers repeat the name for each value: look it up once.
+        let name = match &last {
+            Some((text, known)) if *text == name.as_str() => known.clone(),
+            _ => match header_name(name.as_str()) {
+                Some(known) => {
+                    last = Some((name.as_str(), known.clone()));
+                    known
+                }
+                // Unusable names are dropped, as a proxy would.
+                None => continue,
+            },
         };
-    decoded.map_err(|err| invalid("headers", err.to_string()))
+        let value = match &value.0 {
+            Cow::Borrowed(text) => HeaderValue::from_maybe_shared(slice_of(event, text)),
+            Cow::Owned(text) => HeaderValue::from_str(text),
+        };
+        if let Ok(value) = value {
+            headers.append(name, value);
+        }
+    }
+    Ok(headers)
 }
 
 /// The multi-value query parameters where the event has them, else the single ones.
@@ -328,52 +362,146 @@ fn joined_query(pairs: &[(Text<'_>, Text<'_>)]) -> Cow<'static, str> {
     Cow::Owned(query)
 }
 
-/// A JSON object of headers straight into a `HeaderMap`: `{"name": "value"}`, or with
-/// `MULTI`, `{"name": ["value", …]}`. `null` is an empty map; unusable names or values
-/// are dropped, as a proxy would. Values share the event's buffer instead of being
-/// copied.
-struct HeadersSeed<'b, const MULTI: bool> {
-    event: &'b Bytes,
+/// A `headers` or `multiValueHeaders` object as the shape pass reads it.
+#[derive(Debug)]
+enum Headers<'a> {
+    /// `(name, value)` in event order, borrowed unless escaped; a multi-value header
+    /// gives one pair per value.
+    Pairs(Vec<(Text<'a>, Text<'a>)>),
+    /// A header whose value is not a string (with `MULTI`: a list of strings): its name.
+    /// Any event may have a `headers` key, so this is only an error once the event is
+    /// known to be an HTTP event.
+    Malformed(String),
 }
 
-impl<'de, const MULTI: bool> serde::de::DeserializeSeed<'de> for HeadersSeed<'_, MULTI> {
-    type Value = HeaderMap;
+/// Reads `{"name": "value"}` or, with `MULTI`, `{"name": ["value", …]}` without ever
+/// failing the shape pass: `null` or a value that is not an object is no headers.
+struct HeadersField<'a, const MULTI: bool>(Option<Headers<'a>>);
 
-    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<HeaderMap, D::Error> {
-        deserializer.deserialize_any(self)
+impl<'de, const MULTI: bool> Deserialize<'de> for HeadersField<'de, MULTI> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct FieldVisitor<const MULTI: bool>;
+
+        impl<'de, const MULTI: bool> serde::de::Visitor<'de> for FieldVisitor<MULTI> {
+            type Value = HeadersField<'de, MULTI>;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a map of headers")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut pairs = Vec::with_capacity(map.size_hint().unwrap_or(16));
+                let mut malformed = None;
+                while let Some(name) = map.next_key::<Text<'de>>()? {
+                    let values = map.next_value::<HeaderValues<'de, MULTI>>()?;
+                    match values {
+                        HeaderValues::One(value) => pairs.push((name, value)),
+                        HeaderValues::Many(values) => {
+                            pairs.extend(values.into_iter().map(|value| (name.clone(), value)));
+                        }
+                        HeaderValues::Absent => {}
+                        HeaderValues::Malformed => {
+                            malformed.get_or_insert_with(|| name.as_str().to_owned());
+                        }
+                    }
+                }
+                Ok(HeadersField(Some(match malformed {
+                    Some(name) => Headers::Malformed(name),
+                    None => Headers::Pairs(pairs),
+                })))
+            }
+
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(HeadersField(None))
+            }
+
+            scalars_answer!(HeadersField(None));
+        }
+
+        deserializer.deserialize_any(FieldVisitor::<MULTI>)
     }
 }
 
-impl<'de, const MULTI: bool> serde::de::Visitor<'de> for HeadersSeed<'_, MULTI> {
-    type Value = HeaderMap;
+/// One header's value (with `MULTI`, its list of values), or what was wrong with it.
+enum HeaderValues<'a, const MULTI: bool> {
+    One(Text<'a>),
+    Many(Vec<Text<'a>>),
+    /// `null`: no value.
+    Absent,
+    Malformed,
+}
 
-    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("a map of headers")
-    }
+impl<'de, const MULTI: bool> Deserialize<'de> for HeaderValues<'de, MULTI> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ValuesVisitor<const MULTI: bool>;
 
-    fn visit_unit<E: serde::de::Error>(self) -> Result<HeaderMap, E> {
-        Ok(HeaderMap::new())
-    }
+        impl<'de, const MULTI: bool> serde::de::Visitor<'de> for ValuesVisitor<MULTI> {
+            type Value = HeaderValues<'de, MULTI>;
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<HeaderMap, A::Error> {
-        let mut headers = HeaderMap::with_capacity(map.size_hint().unwrap_or(16));
-        while let Some(name) = map.next_key::<Text<'de>>()? {
-            let Some(name) = header_name(name.as_str()) else {
-                map.next_value::<IgnoredAny>()?;
-                continue;
-            };
-            let mut append = AppendValues {
-                headers: &mut headers,
-                name,
-                event: self.event,
-            };
-            if MULTI {
-                map.next_value_seed(&mut append)?;
-            } else if let Some(value) = map.next_value::<Option<Text<'de>>>()? {
-                append.push(value);
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("header values")
+            }
+
+            fn visit_borrowed_str<E: serde::de::Error>(self, text: &'de str) -> Result<Self::Value, E> {
+                Ok(if MULTI {
+                    HeaderValues::Malformed
+                } else {
+                    HeaderValues::One(Text(Cow::Borrowed(text)))
+                })
+            }
+
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Self::Value, E> {
+                Ok(if MULTI {
+                    HeaderValues::Malformed
+                } else {
+                    HeaderValues::One(Text(Cow::Owned(text.to_owned())))
+                })
+            }
+
+            fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+                Ok(HeaderValues::Absent)
+            }
+
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut values = Vec::with_capacity(seq.size_hint().unwrap_or(1));
+                let mut malformed = !MULTI;
+                while let Some(value) = seq.next_element::<HeaderValues<'de, false>>()? {
+                    match value {
+                        HeaderValues::One(value) => values.push(value),
+                        _ => malformed = true,
+                    }
+                }
+                Ok(if malformed {
+                    HeaderValues::Malformed
+                } else {
+                    HeaderValues::Many(values)
+                })
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(HeaderValues::Malformed)
+            }
+
+            fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(HeaderValues::Malformed)
+            }
+
+            fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<Self::Value, E> {
+                Ok(HeaderValues::Malformed)
+            }
+
+            fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<Self::Value, E> {
+                Ok(HeaderValues::Malformed)
+            }
+
+            fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(HeaderValues::Malformed)
             }
         }
-        Ok(headers)
+
+        deserializer.deserialize_any(ValuesVisitor::<MULTI>)
     }
 }
 
@@ -410,52 +538,6 @@ fn header_name(name: &str) -> Option<HeaderName> {
         }
     }
     HeaderName::from_bytes(name.as_bytes()).ok()
-}
-
-/// Appends the values of one header, from a JSON array, as they are read.
-struct AppendValues<'m, 'b> {
-    headers: &'m mut HeaderMap,
-    name: HeaderName,
-    event: &'b Bytes,
-}
-
-impl AppendValues<'_, '_> {
-    fn push(&mut self, value: Text<'_>) {
-        let value = match value.0 {
-            Cow::Borrowed(text) => HeaderValue::from_maybe_shared(slice_of(self.event, text)),
-            Cow::Owned(text) => HeaderValue::from_str(&text),
-        };
-        if let Ok(value) = value {
-            self.headers.append(self.name.clone(), value);
-        }
-    }
-}
-
-impl<'de> serde::de::DeserializeSeed<'de> for &mut AppendValues<'_, '_> {
-    type Value = ();
-
-    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_any(self)
-    }
-}
-
-impl<'de> serde::de::Visitor<'de> for &mut AppendValues<'_, '_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("a list of header values")
-    }
-
-    fn visit_unit<E: serde::de::Error>(self) -> Result<(), E> {
-        Ok(())
-    }
-
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while let Some(value) = seq.next_element::<Text<'de>>()? {
-            self.push(value);
-        }
-        Ok(())
-    }
 }
 
 /// Query parameters as `(name, value)` pairs, from `{"n": "v"}` or, with `MULTI`,
@@ -524,5 +606,62 @@ mod tests {
             (Text("tag".into()), Text("x".into())),
         ];
         assert_eq!(encoded_query(&pairs), "q=a+b%26c&tag=x");
+    }
+
+    fn request_of(event: &str) -> Result<Request<Body>, Error> {
+        let bytes = Bytes::copy_from_slice(event.as_bytes());
+        match crate::source::EventShape::parse(&bytes)? {
+            crate::source::EventShape::Http(http) => http.into_request(&bytes).map(|(request, _)| request),
+            other => panic!("not HTTP: {other}"),
+        }
+    }
+
+    const ALB: &str = r#"{"requestContext":{"elb":{"targetGroupArn":"arn"}},"httpMethod":"GET","path":"/","#;
+
+    #[test]
+    fn headers_are_read_with_the_event() {
+        let request = request_of(&format!(
+            r#"{ALB}"headers":{{"X-Forwarded-For":"1.2.3.4","accept":"a\"b","x-empty":null,"bad name":"x"}}}}"#
+        ))
+        .unwrap();
+        let headers = request.headers();
+        assert_eq!(headers["x-forwarded-for"], "1.2.3.4");
+        assert_eq!(headers["accept"], "a\"b");
+        assert_eq!(headers.len(), 2, "{headers:?}");
+
+        // Multi-value headers win over single ones, each value kept, in order.
+        let request = request_of(&format!(
+            r#"{ALB}"headers":{{"a":"single"}},"multiValueHeaders":{{"a":["1","2"],"b":[]}}}}"#
+        ))
+        .unwrap();
+        let values: Vec<_> = request.headers().get_all("a").iter().collect();
+        assert_eq!(values, ["1", "2"]);
+        assert!(!request.headers().contains_key("b"));
+    }
+
+    #[test]
+    fn a_header_that_is_not_text_is_an_invalid_event() {
+        for (headers, path) in [
+            (r#""headers":{"x-a":5}"#, "headers.x-a"),
+            (r#""headers":{"x-a":["1"]}"#, "headers.x-a"),
+            (r#""multiValueHeaders":{"x-a":"1"}"#, "multiValueHeaders.x-a"),
+            (r#""multiValueHeaders":{"x-a":[1]}"#, "multiValueHeaders.x-a"),
+        ] {
+            let error = request_of(&format!("{ALB}{headers}}}")).unwrap_err();
+            assert_eq!(error.error_type(), "Lambdo.EventDecode");
+            assert!(error.to_string().contains(path), "{error}");
+        }
+    }
+
+    #[test]
+    fn other_events_may_have_a_headers_key_of_any_kind() {
+        for event in [
+            r#"{"headers":5}"#,
+            r#"{"headers":[1,{"a":2}]}"#,
+            r#"{"headers":{"a":{"b":1}}}"#,
+        ] {
+            let shape = crate::source::EventShape::parse(event.as_bytes()).unwrap();
+            assert_eq!(shape.describe(), "a JSON object with keys [headers]");
+        }
     }
 }
