@@ -89,7 +89,8 @@ struct Wire<'a> {
 }
 
 impl<T: DeserializeOwned> Notification<T> {
-    /// The notification of `wire`'s fields (`message_attributes`: their raw JSON).
+    /// The notification made of these fields (`message_attributes`: their raw JSON),
+    /// or why it cannot be made.
     fn from_parts(
         message: &str,
         message_id: &str,
@@ -135,7 +136,8 @@ impl<'de, T: DeserializeOwned> Deserialize<'de> for Notification<T> {
     }
 }
 
-/// One SNS record as its handler receives it: the notification still raw.
+/// One SNS record as its handler receives it: the notification's fields as text, the
+/// message not decoded.
 ///
 /// ```
 /// use lambdo::sns::SnsRecord;
