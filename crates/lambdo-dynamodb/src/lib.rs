@@ -5,7 +5,9 @@
 //! retries unprocessed batch writes, and does optimistic locking on a version
 //! attribute. Errors say what the caller can do ([`TableError`]) and become problem
 //! responses in HTTP handlers. [`Idempotency`] runs a piece of work at most once per
-//! key and returns its stored result to repeats.
+//! key and returns its stored result to repeats; [`IdempotencyKey`] makes the key from
+//! an `Idempotency-Key` request header (as an axum extractor) or from a payload's
+//! identifying fields.
 //!
 //! Load the SDK configuration once at cold start ([`load_config`]) and keep the
 //! [`Table`]s in the app's state. `AWS_ENDPOINT_URL` (or `AWS_ENDPOINT_URL_DYNAMODB`)
