@@ -62,6 +62,17 @@ macro_rules! scalars_answer {
             Ok($value)
         }
 
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+
+        numbers_answer!($value);
+    };
+}
+
+/// Visitor methods that answer `$value` for booleans and numbers.
+macro_rules! numbers_answer {
+    ($value:expr) => {
         fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<Self::Value, E> {
             Ok($value)
         }
@@ -75,10 +86,6 @@ macro_rules! scalars_answer {
         }
 
         fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<Self::Value, E> {
-            Ok($value)
-        }
-
-        fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
             Ok($value)
         }
     };

@@ -56,12 +56,11 @@ pub(crate) struct HttpFields<'a> {
     raw_query_string: Option<Text<'a>>,
     cookies: Vec<Text<'a>>,
     // Headers and query parameters come twice in some payloads (single- and
-    // multi-value). Headers are read here, borrowed, as every request has many; query
-    // parameters stay raw until `into_request` knows which one to decode.
-    headers: Option<Headers<'a>>,
-    multi_value_headers: Option<Headers<'a>>,
-    query: Option<&'a RawValue>,
-    multi_value_query: Option<&'a RawValue>,
+    // multi-value); both forms are read here, borrowed, and `into_request` uses one.
+    headers: Option<NameValues<'a>>,
+    multi_value_headers: Option<NameValues<'a>>,
+    query: Option<NameValues<'a>>,
+    multi_value_query: Option<NameValues<'a>>,
     request_context: Option<&'a RawValue>,
     body: Option<Text<'a>>,
     is_base64_encoded: bool,
@@ -77,10 +76,14 @@ impl<'a> HttpFields<'a> {
             "rawPath" => self.raw_path = map.next_value::<Option<Text<'a>>>()?,
             "rawQueryString" => self.raw_query_string = map.next_value::<Option<Text<'a>>>()?,
             "cookies" => self.cookies = map.next_value::<Option<Vec<Text<'a>>>>()?.unwrap_or_default(),
-            "headers" => self.headers = map.next_value::<HeadersField<'a, false>>()?.0,
-            "multiValueHeaders" => self.multi_value_headers = map.next_value::<HeadersField<'a, true>>()?.0,
-            "queryStringParameters" => self.query = non_null(map.next_value()?),
-            "multiValueQueryStringParameters" => self.multi_value_query = non_null(map.next_value()?),
+            "headers" => self.headers = map.next_value::<NameValuesField<'a, false>>()?.0,
+            "multiValueHeaders" => {
+                self.multi_value_headers = map.next_value::<NameValuesField<'a, true>>()?.0
+            }
+            "queryStringParameters" => self.query = map.next_value::<NameValuesField<'a, false>>()?.0,
+            "multiValueQueryStringParameters" => {
+                self.multi_value_query = map.next_value::<NameValuesField<'a, true>>()?.0
+            }
             "requestContext" => self.request_context = Some(map.next_value::<&'a RawValue>()?),
             "body" => self.body = map.next_value::<Option<Text<'a>>>()?,
             "isBase64Encoded" => self.is_base64_encoded = map.next_value::<Option<bool>>()?.unwrap_or(false),
@@ -162,13 +165,13 @@ impl HttpEvent<'_> {
         let fields = self.fields;
         let (path, query, mut headers, format) = match self.payload {
             HttpPayload::RestV1 => {
-                let query = encoded_query(&query_pairs(&fields)?);
+                let query = encoded_query(query_pairs(&fields)?);
                 let headers = header_map(&fields, event)?;
                 (path_or_root(fields.path), query, headers, ResponseFormat::RestV1)
             }
             HttpPayload::Alb => {
                 // ALB passes the query string on as the client sent it: still encoded.
-                let query = joined_query(&query_pairs(&fields)?);
+                let query = joined_query(query_pairs(&fields)?);
                 let multi_value = fields.multi_value_headers.is_some();
                 let headers = header_map(&fields, event)?;
                 (
@@ -224,31 +227,38 @@ impl HttpEvent<'_> {
     }
 }
 
-fn non_null(raw: &RawValue) -> Option<&RawValue> {
-    (raw.get() != "null").then_some(raw)
+/// The multi-value form of a name → values object where the event has it, else the
+/// single-value one (`names`: the single form's key, then the multi-value form's).
+fn chosen<'f, 'a>(
+    single: &'f Option<NameValues<'a>>,
+    multi: &'f Option<NameValues<'a>>,
+    [single_name, multi_name]: [&str; 2],
+) -> Result<&'f [(Text<'a>, Text<'a>)], Error> {
+    let (values, field, expected) = match (multi, single) {
+        (Some(multi), _) => (multi, multi_name, "a list of strings"),
+        (None, Some(single)) => (single, single_name, "a string"),
+        (None, None) => return Ok(&[]),
+    };
+    match values {
+        NameValues::Pairs(pairs) => Ok(pairs),
+        NameValues::Malformed(Some(name)) => Err(invalid(
+            &format!("{field}.{name}"),
+            format!("the value must be {expected}"),
+        )),
+        NameValues::Malformed(None) => Err(invalid(
+            field,
+            format!("must be an object whose values are each {expected}"),
+        )),
+    }
 }
 
-/// The multi-value headers where the event has them, else the single-value ones.
+/// The request's headers (multi-value where the event has them).
 fn header_map(fields: &HttpFields<'_>, event: &Bytes) -> Result<HeaderMap, Error> {
-    let (pairs, field) = match (&fields.multi_value_headers, &fields.headers) {
-        (Some(multi), _) => (multi, "multiValueHeaders"),
-        (None, Some(single)) => (single, "headers"),
-        (None, None) => return Ok(HeaderMap::new()),
-    };
-    let pairs = match pairs {
-        Headers::Pairs(pairs) => pairs,
-        Headers::Malformed(name) => {
-            let expected = if field == "headers" {
-                "a string"
-            } else {
-                "a list of strings"
-            };
-            return Err(invalid(
-                &format!("{field}.{name}"),
-                format!("a header's value must be {expected}"),
-            ));
-        }
-    };
+    let pairs = chosen(
+        &fields.headers,
+        &fields.multi_value_headers,
+        ["headers", "multiValueHeaders"],
+    )?;
     let mut headers = HeaderMap::with_capacity(pairs.len());
     let mut last: Option<(&str, HeaderName)> = None;
     for (name, value) in pairs {
@@ -275,14 +285,13 @@ fn header_map(fields: &HttpFields<'_>, event: &Bytes) -> Result<HeaderMap, Error
     Ok(headers)
 }
 
-/// The multi-value query parameters where the event has them, else the single ones.
-fn query_pairs<'a>(fields: &HttpFields<'a>) -> Result<Vec<(Text<'a>, Text<'a>)>, Error> {
-    let decoded = match (fields.multi_value_query, fields.query) {
-        (Some(multi), _) => serde_json::from_str::<Pairs<'a, true>>(multi.get()).map(|p| p.0),
-        (None, Some(single)) => serde_json::from_str::<Pairs<'a, false>>(single.get()).map(|p| p.0),
-        (None, None) => return Ok(Vec::new()),
-    };
-    decoded.map_err(|err| invalid("queryStringParameters", err.to_string()))
+/// The query parameters (multi-value where the event has them).
+fn query_pairs<'f, 'a>(fields: &'f HttpFields<'a>) -> Result<&'f [(Text<'a>, Text<'a>)], Error> {
+    chosen(
+        &fields.query,
+        &fields.multi_value_query,
+        ["queryStringParameters", "multiValueQueryStringParameters"],
+    )
 }
 
 /// A zero-copy `Bytes` for `part`, which must point into `event`.
@@ -362,69 +371,78 @@ fn joined_query(pairs: &[(Text<'_>, Text<'_>)]) -> Cow<'static, str> {
     Cow::Owned(query)
 }
 
-/// A `headers` or `multiValueHeaders` object as the shape pass reads it.
+/// A name → value(s) object of an HTTP event (`headers`, `queryStringParameters` and
+/// their multi-value forms) as the shape pass reads it.
 #[derive(Debug)]
-enum Headers<'a> {
-    /// `(name, value)` in event order, borrowed unless escaped; a multi-value header
+enum NameValues<'a> {
+    /// `(name, value)` in event order, borrowed unless escaped; a multi-value entry
     /// gives one pair per value.
     Pairs(Vec<(Text<'a>, Text<'a>)>),
-    /// A header whose value is not a string (with `MULTI`: a list of strings): its name.
-    /// Any event may have a `headers` key, so this is only an error once the event is
-    /// known to be an HTTP event.
-    Malformed(String),
+    /// Not an object of strings (with `MULTI`: of lists of strings): the name of the
+    /// first entry that is not, or `None` when the value is no object at all. Any event
+    /// may have a `headers` key, so this is only an error once the event is known to be
+    /// an HTTP event.
+    Malformed(Option<String>),
 }
 
 /// Reads `{"name": "value"}` or, with `MULTI`, `{"name": ["value", …]}` without ever
-/// failing the shape pass: `null` or a value that is not an object is no headers.
-struct HeadersField<'a, const MULTI: bool>(Option<Headers<'a>>);
+/// failing the shape pass; `null` is none.
+struct NameValuesField<'a, const MULTI: bool>(Option<NameValues<'a>>);
 
-impl<'de, const MULTI: bool> Deserialize<'de> for HeadersField<'de, MULTI> {
+impl<'de, const MULTI: bool> Deserialize<'de> for NameValuesField<'de, MULTI> {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct FieldVisitor<const MULTI: bool>;
 
         impl<'de, const MULTI: bool> serde::de::Visitor<'de> for FieldVisitor<MULTI> {
-            type Value = HeadersField<'de, MULTI>;
+            type Value = NameValuesField<'de, MULTI>;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a map of headers")
+                f.write_str("a map of names to values")
             }
 
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
                 let mut pairs = Vec::with_capacity(map.size_hint().unwrap_or(16));
                 let mut malformed = None;
                 while let Some(name) = map.next_key::<Text<'de>>()? {
-                    let values = map.next_value::<HeaderValues<'de, MULTI>>()?;
-                    match values {
-                        HeaderValues::One(value) => pairs.push((name, value)),
-                        HeaderValues::Many(values) => {
+                    match map.next_value::<Values<'de, MULTI>>()? {
+                        Values::One(value) => pairs.push((name, value)),
+                        Values::Many(values) => {
                             pairs.extend(values.into_iter().map(|value| (name.clone(), value)));
                         }
-                        HeaderValues::Absent => {}
-                        HeaderValues::Malformed => {
+                        Values::Absent => {}
+                        Values::Malformed => {
                             malformed.get_or_insert_with(|| name.as_str().to_owned());
                         }
                     }
                 }
-                Ok(HeadersField(Some(match malformed {
-                    Some(name) => Headers::Malformed(name),
-                    None => Headers::Pairs(pairs),
+                Ok(NameValuesField(Some(match malformed {
+                    Some(name) => NameValues::Malformed(Some(name)),
+                    None => NameValues::Pairs(pairs),
                 })))
             }
 
             fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
                 while seq.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(HeadersField(None))
+                Ok(NameValuesField(Some(NameValues::Malformed(None))))
             }
 
-            scalars_answer!(HeadersField(None));
+            fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<Self::Value, E> {
+                Ok(NameValuesField(Some(NameValues::Malformed(None))))
+            }
+
+            fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+                Ok(NameValuesField(None))
+            }
+
+            numbers_answer!(NameValuesField(Some(NameValues::Malformed(None))));
         }
 
         deserializer.deserialize_any(FieldVisitor::<MULTI>)
     }
 }
 
-/// One header's value (with `MULTI`, its list of values), or what was wrong with it.
-enum HeaderValues<'a, const MULTI: bool> {
+/// One entry's value (with `MULTI`, its list of values), or what was wrong with it.
+enum Values<'a, const MULTI: bool> {
     One(Text<'a>),
     Many(Vec<Text<'a>>),
     /// `null`: no value.
@@ -432,73 +450,61 @@ enum HeaderValues<'a, const MULTI: bool> {
     Malformed,
 }
 
-impl<'de, const MULTI: bool> Deserialize<'de> for HeaderValues<'de, MULTI> {
+impl<'de, const MULTI: bool> Deserialize<'de> for Values<'de, MULTI> {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct ValuesVisitor<const MULTI: bool>;
 
+        impl<const MULTI: bool> ValuesVisitor<MULTI> {
+            fn text<'a>(text: Text<'a>) -> Values<'a, MULTI> {
+                if MULTI {
+                    Values::Malformed
+                } else {
+                    Values::One(text)
+                }
+            }
+        }
+
         impl<'de, const MULTI: bool> serde::de::Visitor<'de> for ValuesVisitor<MULTI> {
-            type Value = HeaderValues<'de, MULTI>;
+            type Value = Values<'de, MULTI>;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("header values")
+                f.write_str("values")
             }
 
             fn visit_borrowed_str<E: serde::de::Error>(self, text: &'de str) -> Result<Self::Value, E> {
-                Ok(if MULTI {
-                    HeaderValues::Malformed
-                } else {
-                    HeaderValues::One(Text(Cow::Borrowed(text)))
-                })
+                Ok(Self::text(Text(Cow::Borrowed(text))))
             }
 
             fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Self::Value, E> {
-                Ok(if MULTI {
-                    HeaderValues::Malformed
-                } else {
-                    HeaderValues::One(Text(Cow::Owned(text.to_owned())))
-                })
+                Ok(Self::text(Text(Cow::Owned(text.to_owned()))))
             }
 
             fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
-                Ok(HeaderValues::Absent)
+                Ok(Values::Absent)
             }
 
             fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
                 let mut values = Vec::with_capacity(seq.size_hint().unwrap_or(1));
                 let mut malformed = !MULTI;
-                while let Some(value) = seq.next_element::<HeaderValues<'de, false>>()? {
+                while let Some(value) = seq.next_element::<Values<'de, false>>()? {
                     match value {
-                        HeaderValues::One(value) => values.push(value),
+                        Values::One(value) => values.push(value),
                         _ => malformed = true,
                     }
                 }
                 Ok(if malformed {
-                    HeaderValues::Malformed
+                    Values::Malformed
                 } else {
-                    HeaderValues::Many(values)
+                    Values::Many(values)
                 })
             }
 
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
                 while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                Ok(HeaderValues::Malformed)
+                Ok(Values::Malformed)
             }
 
-            fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<Self::Value, E> {
-                Ok(HeaderValues::Malformed)
-            }
-
-            fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<Self::Value, E> {
-                Ok(HeaderValues::Malformed)
-            }
-
-            fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<Self::Value, E> {
-                Ok(HeaderValues::Malformed)
-            }
-
-            fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<Self::Value, E> {
-                Ok(HeaderValues::Malformed)
-            }
+            numbers_answer!(Values::Malformed);
         }
 
         deserializer.deserialize_any(ValuesVisitor::<MULTI>)
@@ -538,44 +544,6 @@ fn header_name(name: &str) -> Option<HeaderName> {
         }
     }
     HeaderName::from_bytes(name.as_bytes()).ok()
-}
-
-/// Query parameters as `(name, value)` pairs, from `{"n": "v"}` or, with `MULTI`,
-/// `{"n": ["v", …]}`; `null` is none.
-struct Pairs<'a, const MULTI: bool>(Vec<(Text<'a>, Text<'a>)>);
-
-impl<'de, const MULTI: bool> Deserialize<'de> for Pairs<'de, MULTI> {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct PairsVisitor<const MULTI: bool>;
-
-        impl<'de, const MULTI: bool> serde::de::Visitor<'de> for PairsVisitor<MULTI> {
-            type Value = Pairs<'de, MULTI>;
-
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a map of query parameters")
-            }
-
-            fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
-                Ok(Pairs(Vec::new()))
-            }
-
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                let mut pairs = Vec::new();
-                while let Some(name) = map.next_key::<Text<'de>>()? {
-                    if MULTI {
-                        for value in map.next_value::<Option<Vec<Text<'de>>>>()?.unwrap_or_default() {
-                            pairs.push((name.clone(), value));
-                        }
-                    } else if let Some(value) = map.next_value::<Option<Text<'de>>>()? {
-                        pairs.push((name, value));
-                    }
-                }
-                Ok(Pairs(pairs))
-            }
-        }
-
-        deserializer.deserialize_any(PairsVisitor::<MULTI>)
-    }
 }
 
 #[cfg(test)]
@@ -640,12 +608,18 @@ mod tests {
     }
 
     #[test]
-    fn a_header_that_is_not_text_is_an_invalid_event() {
+    fn a_header_or_query_value_that_is_not_text_is_an_invalid_event() {
         for (headers, path) in [
             (r#""headers":{"x-a":5}"#, "headers.x-a"),
             (r#""headers":{"x-a":["1"]}"#, "headers.x-a"),
             (r#""multiValueHeaders":{"x-a":"1"}"#, "multiValueHeaders.x-a"),
             (r#""multiValueHeaders":{"x-a":[1]}"#, "multiValueHeaders.x-a"),
+            (r#""headers":"x-a""#, "headers"),
+            (r#""queryStringParameters":{"q":true}"#, "queryStringParameters.q"),
+            (
+                r#""multiValueQueryStringParameters":{"q":"1"}"#,
+                "multiValueQueryStringParameters.q",
+            ),
         ] {
             let error = request_of(&format!("{ALB}{headers}}}")).unwrap_err();
             assert_eq!(error.error_type(), "Lambdo.EventDecode");
