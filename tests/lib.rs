@@ -3,8 +3,9 @@
 
 use std::sync::{Arc, Mutex};
 
+/// The `itemIdentifier`s of a partial batch response; panics on anything else.
+pub use lambdo_testing::batch_failures as failures;
 pub use lambdo_testing::CapturedLogs;
-use serde_json::Value;
 
 /// What handlers saw, in the order they saw it: app state for tests.
 #[derive(Clone, Default)]
@@ -20,14 +21,4 @@ impl Seen {
     pub fn all(&self) -> Vec<String> {
         self.0.lock().unwrap().clone()
     }
-}
-
-/// The `itemIdentifier`s of a partial batch response; panics on anything else.
-pub fn failures(response: &Value) -> Vec<String> {
-    response["batchItemFailures"]
-        .as_array()
-        .unwrap_or_else(|| panic!("not a batch response: {response}"))
-        .iter()
-        .map(|failure| failure["itemIdentifier"].as_str().unwrap().to_owned())
-        .collect()
 }

@@ -18,7 +18,7 @@ use lambdo::{
     batch::BatchOptions, http::Problem, sqs::Message, App, BoxError, Context, FunctionError, State,
 };
 use lambdo_dynamodb::{Idempotency, IdempotencyError, IdempotencyKey};
-use lambdo_testing::{CapturedLogs, SqsBatch, TestClient};
+use lambdo_testing::{batch_failures, CapturedLogs, SqsBatch, TestClient};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -221,15 +221,6 @@ async fn on_charge(
     Ok(())
 }
 
-fn failed_ids(response: &Value) -> Vec<String> {
-    response["batchItemFailures"]
-        .as_array()
-        .unwrap_or_else(|| panic!("not a batch response: {response}"))
-        .iter()
-        .map(|failure| failure["itemIdentifier"].as_str().unwrap().to_owned())
-        .collect()
-}
-
 /// The records of `event` whose message ids are in `ids`: what SQS redelivers.
 fn redelivery(event: &Value, ids: &[String]) -> Value {
     let records: Vec<&Value> = event["Records"]
@@ -269,7 +260,7 @@ async fn batch_records_are_processed_once_per_key_across_redeliveries() {
     let event = batch.to_event();
 
     let first = client.invoke(&event).await.unwrap();
-    let failed = failed_ids(&first);
+    let failed = batch_failures(&first);
     // o-2 failed. The two o-1 messages ran side by side: one charged, and the other
     // found the claim held (so it failed and comes back later) — unless it was slow
     // enough to find the stored receipt.
@@ -284,12 +275,12 @@ async fn batch_records_are_processed_once_per_key_across_redeliveries() {
     // SQS redelivers the failed records: o-2 is charged now, the o-1 duplicate gets the
     // stored receipt without a second charge.
     let second = client.invoke(redelivery(&event, &failed)).await.unwrap();
-    assert_eq!(failed_ids(&second), Vec::<String>::new(), "{second}");
+    assert_eq!(batch_failures(&second), Vec::<String>::new(), "{second}");
     assert_eq!(sorted(&payments.charged), ["o-1", "o-2", "o-3"]);
 
     // At-least-once delivery sends the whole batch again: nothing is charged twice.
     let third = client.invoke(&event).await.unwrap();
-    assert_eq!(failed_ids(&third), Vec::<String>::new(), "{third}");
+    assert_eq!(batch_failures(&third), Vec::<String>::new(), "{third}");
     assert_eq!(sorted(&payments.charged), ["o-1", "o-2", "o-3"]);
 
     // The same order id with another amount is a different request under a reused key:
@@ -302,7 +293,7 @@ async fn batch_records_are_processed_once_per_key_across_redeliveries() {
         })
         .message(&order("o-4"));
     let response = client.invoke(changed.to_event()).await.unwrap();
-    assert_eq!(failed_ids(&response), [changed.message_ids()[0].clone()]);
+    assert_eq!(batch_failures(&response), [changed.message_ids()[0].clone()]);
     assert_eq!(sorted(&payments.charged), ["o-1", "o-2", "o-3", "o-4"]);
     let failures = logs.record_failures();
     assert_eq!(failures.len(), 1, "{failures:?}");

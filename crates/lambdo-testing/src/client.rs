@@ -12,6 +12,22 @@ use crate::{HttpEvent, PayloadVersion};
 /// The outcome of one direct invocation: the JSON response, or the error Lambda reports.
 pub type InvokeResult = Result<Value, Diagnostic>;
 
+/// The `itemIdentifier`s of a partial batch response (`batchItemFailures`), in order;
+/// panics on a response that is not one.
+///
+/// ```
+/// let response = serde_json::json!({"batchItemFailures": [{"itemIdentifier": "m-2"}]});
+/// assert_eq!(lambdo_testing::batch_failures(&response), ["m-2"]);
+/// ```
+pub fn batch_failures(response: &Value) -> Vec<String> {
+    response["batchItemFailures"]
+        .as_array()
+        .unwrap_or_else(|| panic!("not a batch response: {response}"))
+        .iter()
+        .map(|failure| failure["itemIdentifier"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
 /// Calls a [`Function`] in-process with real event payloads.
 ///
 /// ```

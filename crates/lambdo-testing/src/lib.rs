@@ -20,7 +20,7 @@ mod runtime_api;
 mod sqs_event;
 mod stream_event;
 
-pub use client::{InvokeResult, TestClient, TestResponse};
+pub use client::{batch_failures, InvokeResult, TestClient, TestResponse};
 pub use emulator::{Emulator, FunctionConfig, Invocation, LogLine, LogStream};
 pub use http_event::{HttpEvent, PayloadVersion};
 pub use logs::CapturedLogs;

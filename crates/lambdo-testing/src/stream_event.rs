@@ -60,15 +60,7 @@ impl KinesisBatch {
 
     /// The sequence numbers, in batch order: what `batchItemFailures` refers to.
     pub fn sequence_numbers(&self) -> Vec<String> {
-        self.records
-            .iter()
-            .map(|record| {
-                record["kinesis"]["sequenceNumber"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_owned()
-            })
-            .collect()
+        field_of_each(&self.records, "/kinesis/sequenceNumber")
     }
 
     /// The event Lambda would send.
@@ -136,15 +128,7 @@ impl DynamoDbStreamBatch {
 
     /// The sequence numbers, in batch order: what `batchItemFailures` refers to.
     pub fn sequence_numbers(&self) -> Vec<String> {
-        self.records
-            .iter()
-            .map(|record| {
-                record["dynamodb"]["SequenceNumber"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_owned()
-            })
-            .collect()
+        field_of_each(&self.records, "/dynamodb/SequenceNumber")
     }
 
     /// The event Lambda would send.

@@ -247,34 +247,6 @@ impl<S: Send + Sync + 'static, P: FromRecords> BatchSource<S, P> {
             ..BatchSource::new(handler, BatchOptions::default())
         }
     }
-
-    async fn handle(
-        &self,
-        event: &Bytes,
-        records: Vec<RecordFields<'_>>,
-        context: &Context,
-        state: &S,
-    ) -> Result<Box<RawValue>, Error> {
-        let pending = records
-            .into_iter()
-            .enumerate()
-            .map(|(index, fields)| P::read(event, fields, index));
-        if self.partial {
-            let pending: Vec<Pending<P>> = pending.collect();
-            let order = P::order(&pending, &self.options);
-            return process(pending, order, &self.options, &self.handler, context, state).await;
-        }
-        let mut first_error = None;
-        for Pending { id, payload, .. } in pending {
-            if let Err(error) = run_record(&id, payload, &self.handler, context, state).await {
-                first_error.get_or_insert(error);
-            }
-        }
-        match first_error {
-            Some(error) => Err(error),
-            None => Ok(null()),
-        }
-    }
 }
 
 /// A registered source of records, whatever its payload type: what the dispatcher
@@ -298,7 +270,27 @@ impl<S: Send + Sync + 'static, P: FromRecords> RecordsSource<S> for BatchSource<
         context: &'a Context,
         state: &'a S,
     ) -> futures_util::future::BoxFuture<'a, Result<Box<RawValue>, Error>> {
-        Box::pin(BatchSource::handle(self, event, records, context, state))
+        Box::pin(async move {
+            let pending = records
+                .into_iter()
+                .enumerate()
+                .map(|(index, fields)| P::read(event, fields, index));
+            if self.partial {
+                let pending: Vec<Pending<P>> = pending.collect();
+                let order = P::order(&pending, &self.options);
+                return process(pending, order, &self.options, &self.handler, context, state).await;
+            }
+            let mut first_error = None;
+            for Pending { id, payload, .. } in pending {
+                if let Err(error) = run_record(&id, payload, &self.handler, context, state).await {
+                    first_error.get_or_insert(error);
+                }
+            }
+            match first_error {
+                Some(error) => Err(error),
+                None => Ok(null()),
+            }
+        })
     }
 }
 
