@@ -39,7 +39,7 @@ pub async fn import_todos<S: TodoStore>(
     metrics.add("ImportSize", Unit::Count, import.todos.len() as f64)?;
     let mut valid = Vec::with_capacity(import.todos.len());
     for (index, new_todo) in import.todos.into_iter().enumerate() {
-        let todo = new_todo.into_todo().map_err(|problem| {
+        let todo = new_todo.to_todo().map_err(|problem| {
             FunctionError::new(
                 "TodoImport.InvalidTodo",
                 format!("todos[{index}]: {}", problem.detail().unwrap_or("invalid")),

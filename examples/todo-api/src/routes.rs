@@ -45,7 +45,7 @@ async fn create_todo<S: TodoStore>(
     Json(new_todo): Json<NewTodo>,
 ) -> Result<impl IntoResponse, Problem> {
     // Validated before any claim: an invalid body never touches the idempotency table.
-    let todo = new_todo.clone().into_todo()?;
+    let todo = new_todo.to_todo()?;
     let create = || async {
         let todo = todos.store.create(todo).await?;
         tracing::info!(todo_id = %todo.id, "todo created");

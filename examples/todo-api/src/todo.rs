@@ -41,7 +41,7 @@ pub struct TodoPatch {
 
 impl NewTodo {
     /// Checks the rules and assigns an id.
-    pub fn into_todo(self) -> Result<Todo, Problem> {
+    pub fn to_todo(&self) -> Result<Todo, Problem> {
         Ok(Todo {
             // Version 7: ids sort by creation time, which orders listings.
             id: Uuid::now_v7(),
