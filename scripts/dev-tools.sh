@@ -11,10 +11,14 @@ cargo fmt --version >/dev/null 2>&1 || rustup component add rustfmt
 cargo clippy --version >/dev/null 2>&1 || rustup component add clippy
 
 apt_install() {
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@"
+  local sudo=()
+  [[ "$(id -u)" == 0 ]] || sudo=(sudo)
+  "${sudo[@]}" apt-get update -qq
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@"
 }
 command -v python3 >/dev/null || apt_install python3 python3-venv
-python3 -m venv --help >/dev/null 2>&1 || apt_install python3-venv
+# Debian's python3 has the venv module but not ensurepip, which creating a venv needs.
+python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || apt_install python3-venv
 
 venv="${LAMBDO_VENV:-$PWD/.venv}"
 stamp="$venv/.requirements.sha256"
