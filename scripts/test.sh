@@ -11,6 +11,17 @@ venv="${LAMBDO_VENV:-$PWD/.venv}"
 
 step() { printf '\n==> %s\n' "$*"; }
 
+step "disk"
+# Builds and test binaries need several GB; a full disk fails late and obscurely
+# (the linker dies with SIGBUS), so say it first.
+target_dir="${CARGO_TARGET_DIR:-$PWD/target}"
+mkdir -p "$target_dir"
+free_mb="$(df -Pm "$target_dir" | awk 'NR == 2 { print $4 }')"
+echo "$free_mb MB free for $target_dir"
+if [ "$free_mb" -lt 6000 ]; then
+  echo "warning: under 6 GB free; the build may run out of disk" >&2
+fi
+
 step "tools"
 scripts/dev-tools.sh
 
