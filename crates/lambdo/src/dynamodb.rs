@@ -3,8 +3,8 @@
 //!
 //! Register a per-record handler with
 //! [`App::dynamodb_stream`](crate::App::dynamodb_stream). Its last argument is a
-//! [`Change<T>`] (INSERT, MODIFY or REMOVE with the images each carries, decoded with
-//! `serde_dynamo`), a [`StreamRecord<T>`] (the change and its record: keys, sequence
+//! [`Change<T>`] (INSERT, MODIFY or REMOVE with the images each carries, decoded by
+//! `serde_dynamo`'s rules), a [`StreamRecord<T>`] (the change and its record: keys, sequence
 //! number, event id) or a [`DynamoDbRecord`] (images left undecoded). The stream's view
 //! type decides which images exist: `Change<T>` needs the new image of inserts and
 //! modifications (`NEW_IMAGE` or `NEW_AND_OLD_IMAGES`); old images are there with
@@ -36,12 +36,14 @@
 //! # let _ = app;
 //! ```
 
-use std::{collections::HashMap, fmt, ops::Range};
+mod item;
+
+use std::{fmt, ops::Range};
 
 use aws_lambda_events::event::dynamodb::{EventRecord, UserIdentity};
 use bytes::Bytes;
+use item::Item;
 use serde::de::DeserializeOwned;
-use serde_dynamo::AttributeValue;
 use serde_json::Value;
 
 use crate::{
@@ -280,20 +282,18 @@ impl DynamoDbRecord {
 
     fn decode<T: DeserializeOwned>(&self, range: &Range<usize>, image: &str) -> Result<T, Error> {
         let raw = &self.event[range.clone()];
-        let target = std::any::type_name::<T>();
-        let item: HashMap<String, AttributeValue> = Error::decode(raw, "a DynamoDB item")?;
-        match serde_dynamo::from_attribute_value(AttributeValue::M(item)) {
+        let item: Item<'_> = Error::decode(raw, "a DynamoDB item")?;
+        match T::deserialize(item.into_attr()) {
             Ok(value) => Ok(value),
             // Again with the path tracked, only to say where it failed.
             Err(error) => {
-                let item: HashMap<String, AttributeValue> = Error::decode(raw, "a DynamoDB item")?;
-                let deserializer = serde_dynamo::Deserializer::from_attribute_value(AttributeValue::M(item));
-                let path = match serde_path_to_error::deserialize::<_, T>(deserializer) {
+                let item: Item<'_> = Error::decode(raw, "a DynamoDB item")?;
+                let path = match serde_path_to_error::deserialize::<_, T>(item.into_attr()) {
                     Err(tracked) => tracked.path().to_string(),
                     Ok(_) => ".".to_owned(),
                 };
                 Err(Error::Decode {
-                    target: target.to_owned(),
+                    target: std::any::type_name::<T>().to_owned(),
                     path: format!("dynamodb.{image}.{path}"),
                     source: serde::de::Error::custom(error),
                 })
