@@ -16,7 +16,10 @@ use axum::{
 };
 use lambda_runtime::Diagnostic;
 
-use crate::{http::Problem, BoxError, Context, Function};
+use crate::{
+    http::{LambdaRequest, Problem},
+    BoxError, Context, Function,
+};
 
 /// The path of the Runtime Interface Emulator's invoke endpoint, where local mode takes
 /// raw events for any source.
@@ -114,7 +117,10 @@ async fn as_invocation(State(function): State<Function>, mut request: Request, n
     }
     let context = local_context();
     let invocation = function.invocation(&context);
-    request.extensions_mut().insert(context);
+    request.extensions_mut().insert(LambdaRequest {
+        context,
+        request_context: None,
+    });
     invocation.run(next.run(request)).await
 }
 

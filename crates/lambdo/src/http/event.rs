@@ -18,8 +18,8 @@ use serde::{
 };
 use serde_json::value::RawValue;
 
-use super::extract::RawRequestContext;
-use crate::{source::range_in, text::Text, Error};
+use super::extract::{LambdaRequest, RawRequestContext};
+use crate::{source::range_in, text::Text, Context, Error};
 
 /// Which HTTP payload an event is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -154,8 +154,13 @@ impl HttpEvent<'_> {
         self.request_id.as_ref().map(Text::as_str)
     }
 
-    /// The request for the router; `event` is the buffer the fields borrow from.
-    pub(crate) fn into_request(self, event: &Bytes) -> Result<(Request<Body>, ResponseFormat), Error> {
+    /// The request for the router, carrying `context`; `event` is the buffer the fields
+    /// borrow from.
+    pub(crate) fn into_request(
+        self,
+        event: &Bytes,
+        context: Context,
+    ) -> Result<(Request<Body>, ResponseFormat), Error> {
         let method = Method::from_bytes(self.method.as_str().as_bytes()).map_err(|_| {
             invalid(
                 "httpMethod",
@@ -219,9 +224,12 @@ impl HttpEvent<'_> {
         *request.method_mut() = method;
         *request.uri_mut() = uri;
         std::mem::swap(request.headers_mut(), &mut headers);
-        request.extensions_mut().insert(RawRequestContext {
-            payload: self.payload,
-            json: slice_of(event, self.context_json.get()),
+        request.extensions_mut().insert(LambdaRequest {
+            context,
+            request_context: Some(RawRequestContext {
+                payload: self.payload,
+                json: slice_of(event, self.context_json.get()),
+            }),
         });
         Ok((request, format))
     }
@@ -579,7 +587,9 @@ mod tests {
     fn request_of(event: &str) -> Result<Request<Body>, Error> {
         let bytes = Bytes::copy_from_slice(event.as_bytes());
         match crate::source::EventShape::parse(&bytes)? {
-            crate::source::EventShape::Http(http) => http.into_request(&bytes).map(|(request, _)| request),
+            crate::source::EventShape::Http(http) => http
+                .into_request(&bytes, Context::default())
+                .map(|(request, _)| request),
             other => panic!("not HTTP: {other}"),
         }
     }

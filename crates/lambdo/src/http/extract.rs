@@ -17,6 +17,15 @@ use serde_json::{Map, Value};
 use super::{HttpPayload, Problem};
 use crate::Context;
 
+/// What lambdo attaches to every request it routes, as one extension (each extension
+/// is an allocation and a hash-map entry, made and dropped per request).
+#[derive(Debug, Clone)]
+pub(crate) struct LambdaRequest {
+    pub(crate) context: Context,
+    /// `None` locally, where no API Gateway or ALB sent the request.
+    pub(crate) request_context: Option<RawRequestContext>,
+}
+
 /// The event's `requestContext`, kept as raw JSON (a slice of the event, no copy) until
 /// a handler asks for it: most routes never do.
 #[derive(Debug, Clone)]
@@ -42,7 +51,11 @@ impl RawRequestContext {
 }
 
 fn request_context(parts: &Parts) -> Result<Option<AnyRequestContext>, Problem> {
-    let Some(raw) = parts.extensions.get::<RawRequestContext>() else {
+    let Some(raw) = parts
+        .extensions
+        .get::<LambdaRequest>()
+        .and_then(|request| request.request_context.as_ref())
+    else {
         return Ok(None);
     };
     raw.decode()
@@ -72,9 +85,8 @@ impl<S: Send + Sync> FromRequestParts<S> for LambdaContext {
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         parts
             .extensions
-            .get::<Context>()
-            .cloned()
-            .map(LambdaContext)
+            .get::<LambdaRequest>()
+            .map(|request| LambdaContext(request.context.clone()))
             .ok_or_else(|| Problem::internal("LambdaContext used on a router that lambdo does not serve"))
     }
 }

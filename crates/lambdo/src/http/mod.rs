@@ -14,6 +14,9 @@ mod response;
 
 use std::{any::Any, panic::AssertUnwindSafe};
 
+use axum::body::Body;
+use http::Request;
+
 use axum::{
     extract::DefaultBodyLimit,
     response::{IntoResponse, Response},
@@ -25,7 +28,8 @@ use serde_json::value::RawValue;
 use tower::ServiceExt;
 use tower_http::catch_panic::CatchPanicLayer;
 
-pub(crate) use event::{HttpEvent, HttpFields, HttpPayload};
+pub(crate) use event::{HttpEvent, HttpFields, HttpPayload, ResponseFormat};
+pub(crate) use extract::LambdaRequest;
 pub use extract::{Claims, LambdaContext, RequestContext};
 pub use problem::{Problem, PROBLEM_JSON};
 
@@ -38,12 +42,15 @@ pub(crate) const DEFAULT_BODY_LIMIT: usize = 6 * 1024 * 1024;
 #[derive(Clone)]
 pub(crate) struct HttpSource {
     router: Router,
+    body_limit: DefaultBodyLimit,
 }
 
 impl HttpSource {
     pub(crate) fn new(router: Router, body_limit: usize) -> Self {
-        let router = router.layer(DefaultBodyLimit::max(body_limit));
-        HttpSource { router }
+        HttpSource {
+            router,
+            body_limit: DefaultBodyLimit::max(body_limit),
+        }
     }
 
     /// The router with lambdo's layers, for local serving: what `handle` does around
@@ -51,23 +58,29 @@ impl HttpSource {
     pub(crate) fn router(&self) -> Router {
         self.router
             .clone()
+            .layer(self.body_limit)
             .layer(CatchPanicLayer::custom(panic_into_problem))
             .layer(axum::middleware::map_response(bare_errors::into_problem))
     }
 
-    /// Handles one HTTP event, already read from `bytes`: route it and write the
-    /// caller's response.
-    pub(crate) async fn handle(
+    /// The router's request for one HTTP event, already read from `bytes`.
+    ///
+    /// Synchronous, apart from [`HttpSource::respond`]: the event's fields and the
+    /// context are used up here, so no future has to carry them.
+    pub(crate) fn request(
         &self,
         event: HttpEvent<'_>,
         bytes: &Bytes,
         context: Context,
-    ) -> Result<Box<RawValue>, Error> {
+    ) -> Result<(Request<Body>, ResponseFormat), Error> {
         let span = tracing::Span::current();
         let correlation_id = (!span.is_disabled())
             .then(|| event.request_id().map(str::to_owned))
             .flatten();
-        let (mut request, format) = event.into_request(bytes)?;
+        let (mut request, format) = event.into_request(bytes, context)?;
+        // What the `DefaultBodyLimit` layer would do, without a layer around every route
+        // (each is a boxed service and a boxed future per request).
+        self.body_limit.apply(&mut request);
         if !span.is_disabled() {
             // API Gateway's request id; an ALB request is known by its trace id header.
             let trace_id = || {
@@ -82,7 +95,15 @@ impl HttpSource {
                 span.record("correlation_id", correlation_id.as_str());
             }
         }
-        request.extensions_mut().insert(context);
+        Ok((request, format))
+    }
+
+    /// Routes `request` and writes the caller's response.
+    pub(crate) async fn respond(
+        &self,
+        request: Request<Body>,
+        format: ResponseFormat,
+    ) -> Result<Box<RawValue>, Error> {
         // The panic catching and error mapping the local router does as layers, done
         // here around the one call, without a layer's cost on every route.
         let response = match AssertUnwindSafe(self.router.clone().oneshot(request))
