@@ -35,7 +35,7 @@ use serde_json::value::RawValue;
 
 use crate::{
     batch::{BatchOptions, FromRecords, Order, Pending},
-    source::{range_in, raw_range, RecordFields, Slice},
+    source::{raw_range, RecordFields, Slice},
     text::Text,
     Context, Error, FromPayload,
 };
@@ -153,8 +153,8 @@ impl<'de, T: DeserializeOwned> Deserialize<'de> for Notification<T> {
 #[derive(Clone)]
 pub struct SnsRecord {
     event: Bytes,
-    /// The whole notification (the record's `Sns` object).
-    sns: Range<usize>,
+    /// The record's index in the event, to find the whole notification again.
+    index: usize,
     message_id: Slice,
     message: Slice,
     topic_arn: Slice,
@@ -196,8 +196,36 @@ impl SnsRecord {
 
     /// The notification as `aws_lambda_events` models it, decoded now.
     pub fn to_aws(&self) -> Result<SnsMessage, Error> {
-        Error::decode(&self.event[self.sns.clone()], "an SNS notification")
+        Error::decode(notification_json(&self.event, self.index)?, "an SNS notification")
     }
+}
+
+/// The raw JSON of record `index`'s notification. The shape pass keeps only its fields;
+/// what needs all of it (`to_aws`, a decode error's path) reads the event again.
+fn notification_json(event: &[u8], index: usize) -> Result<&[u8], Error> {
+    #[derive(Deserialize)]
+    struct Event<'a> {
+        #[serde(rename = "Records", borrow)]
+        records: Vec<Record<'a>>,
+    }
+
+    #[derive(Deserialize)]
+    struct Record<'a> {
+        #[serde(rename = "Sns", borrow)]
+        sns: Option<&'a RawValue>,
+    }
+
+    let parsed: Event<'_> = Error::decode(event, "an SNS event")?;
+    parsed
+        .records
+        .get(index)
+        .and_then(|record| record.sns)
+        .map(|sns| sns.get().as_bytes())
+        .ok_or_else(|| Error::Decode {
+            target: "an SNS event".to_owned(),
+            path: format!("Records[{index}].Sns"),
+            source: serde::de::Error::missing_field("Sns"),
+        })
 }
 
 impl<S, T: DeserializeOwned> FromPayload<S, SnsRecord> for Notification<T> {
@@ -216,7 +244,7 @@ impl<S, T: DeserializeOwned> FromPayload<S, SnsRecord> for Notification<T> {
         )
         // The fields were read once, up front; only a failure reads the whole
         // notification again, for the error's JSON path.
-        .or_else(|_| Error::decode(&event[record.sns.clone()], "an SNS notification"))
+        .or_else(|_| Error::decode(notification_json(event, record.index)?, "an SNS notification"))
     }
 }
 
@@ -230,19 +258,18 @@ impl FromRecords for SnsRecord {
     const NAME: &'static str = "an SNS record";
 
     fn read(event: &Bytes, fields: RecordFields<'_>, index: usize) -> Pending<Self> {
-        let record = fields.sns.and_then(|raw| {
-            let wire: Wire<'_> = serde_json::from_str(raw.get()).ok()?;
+        let record = fields.sns.filter(|sns| !sns.malformed).and_then(|sns| {
             Some(SnsRecord {
                 event: event.clone(),
-                sns: range_in(event, raw.get())?,
-                message_id: Slice::new(event, wire.message_id),
+                index,
+                message_id: Slice::new(event, sns.message_id?),
                 // Missing, the message decodes as nothing and the notification is
                 // read again for a precise error.
-                message: Slice::or_empty(event, wire.message),
-                topic_arn: Slice::or_empty(event, wire.topic_arn),
-                subject: wire.subject.map(|subject| Slice::new(event, subject)),
-                timestamp: Slice::or_empty(event, wire.timestamp),
-                message_attributes: raw_range(event, wire.message_attributes),
+                message: Slice::or_empty(event, sns.message),
+                topic_arn: Slice::or_empty(event, sns.topic_arn),
+                subject: sns.subject.map(|subject| Slice::new(event, subject)),
+                timestamp: Slice::or_empty(event, sns.timestamp),
+                message_attributes: raw_range(event, sns.message_attributes),
             })
         });
         let Some(record) = record else {

@@ -28,9 +28,9 @@ pub(crate) struct RecordFields<'a> {
     pub(crate) dynamodb: Option<DynamoDbFields<'a>>,
     /// Who made a DynamoDB change (time to live, for one); raw.
     pub(crate) user_identity: Option<&'a RawValue>,
-    /// SNS's and S3's notifications: small, read from the raw JSON when their records
-    /// are made.
-    pub(crate) sns: Option<&'a RawValue>,
+    /// SNS's notification, read here: its text fields are what its records are made of.
+    pub(crate) sns: Option<SnsFields<'a>>,
+    /// S3's notification: small, read from the raw JSON when its record is made.
     pub(crate) s3: Option<&'a RawValue>,
     pub(crate) event_time: Option<Text<'a>>,
 }
@@ -80,6 +80,123 @@ pub(crate) struct SqsFields<'a> {
     pub(crate) md5_of_message_attributes: Option<Text<'a>>,
     pub(crate) attributes: Option<&'a RawValue>,
     pub(crate) message_attributes: Option<&'a RawValue>,
+}
+
+/// The `Sns` object of an SNS record. Reading it never fails the shape pass (any event
+/// may have a `Sns` key): a field of the wrong type marks it malformed, and its record
+/// then fails alone.
+#[derive(Debug, Default)]
+pub(crate) struct SnsFields<'a> {
+    pub(crate) message: Option<Text<'a>>,
+    pub(crate) message_id: Option<Text<'a>>,
+    pub(crate) topic_arn: Option<Text<'a>>,
+    pub(crate) subject: Option<Text<'a>>,
+    pub(crate) timestamp: Option<Text<'a>>,
+    pub(crate) message_attributes: Option<&'a RawValue>,
+    pub(crate) malformed: bool,
+}
+
+impl<'de> Deserialize<'de> for SnsFields<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct SnsVisitor;
+
+        impl<'de> Visitor<'de> for SnsVisitor {
+            type Value = SnsFields<'de>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an SNS notification")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut sns = SnsFields::default();
+                while let Some(key) = map.next_key::<Text<'de>>()? {
+                    let field = match key.as_str() {
+                        "Message" => &mut sns.message,
+                        "MessageId" => &mut sns.message_id,
+                        "TopicArn" => &mut sns.topic_arn,
+                        "Subject" => &mut sns.subject,
+                        "Timestamp" => &mut sns.timestamp,
+                        "MessageAttributes" => {
+                            sns.message_attributes = Some(map.next_value()?);
+                            continue;
+                        }
+                        _ => {
+                            map.next_value::<IgnoredAny>()?;
+                            continue;
+                        }
+                    };
+                    match map.next_value::<LooseText<'de>>()? {
+                        LooseText::Text(text) => *field = Some(text),
+                        LooseText::Null => {}
+                        LooseText::Other => sns.malformed = true,
+                    }
+                }
+                Ok(sns)
+            }
+
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(SnsFields {
+                    malformed: true,
+                    ..SnsFields::default()
+                })
+            }
+
+            scalars_answer!(SnsFields {
+                malformed: true,
+                ..SnsFields::default()
+            });
+        }
+
+        deserializer.deserialize_any(SnsVisitor)
+    }
+}
+
+/// A value that should be a string, read without failing when it is not.
+enum LooseText<'a> {
+    Text(Text<'a>),
+    Null,
+    Other,
+}
+
+impl<'de> Deserialize<'de> for LooseText<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct LooseVisitor;
+
+        impl<'de> Visitor<'de> for LooseVisitor {
+            type Value = LooseText<'de>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+
+            fn visit_borrowed_str<E: de::Error>(self, text: &'de str) -> Result<Self::Value, E> {
+                Ok(LooseText::Text(Text(text.into())))
+            }
+
+            fn visit_str<E: de::Error>(self, text: &str) -> Result<Self::Value, E> {
+                Ok(LooseText::Text(Text(text.to_owned().into())))
+            }
+
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(LooseText::Null)
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(LooseText::Other)
+            }
+
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(LooseText::Other)
+            }
+
+            numbers_answer!(LooseText::Other);
+        }
+
+        deserializer.deserialize_any(LooseVisitor)
+    }
 }
 
 impl<'de> Deserialize<'de> for RecordFields<'de> {
@@ -152,5 +269,27 @@ mod tests {
         assert_eq!(records[0].sqs.body.as_ref().unwrap().as_str(), r#"{"a":1}"#);
         assert_eq!(records[0].sqs.attributes.unwrap().get(), r#"{"x":"1"}"#);
         assert!(records[1..].iter().all(|record| record.event_source.is_none()));
+    }
+
+    #[test]
+    fn sns_notifications_are_read_without_failing_on_any_shape() {
+        let records: Vec<RecordFields<'_>> = serde_json::from_str(
+            r#"[{"EventSource":"aws:sns","Sns":{"MessageId":"m-1","Message":"{\"a\":1}","Subject":null,
+                  "TopicArn":"arn:t","MessageAttributes":{"k":{"Type":"String","Value":"v"}},"Signature":"x"}},
+                 {"Sns":{"MessageId":"m-2","Subject":{"not":"text"},"Message":[1]}},
+                 {"Sns":5}]"#,
+        )
+        .unwrap();
+        let sns = records[0].sns.as_ref().unwrap();
+        assert!(!sns.malformed);
+        assert_eq!(sns.message_id.as_ref().unwrap().as_str(), "m-1");
+        assert_eq!(sns.message.as_ref().unwrap().as_str(), r#"{"a":1}"#);
+        assert!(sns.subject.is_none());
+        assert_eq!(
+            sns.message_attributes.unwrap().get(),
+            r#"{"k":{"Type":"String","Value":"v"}}"#
+        );
+        assert!(records[1].sns.as_ref().unwrap().malformed);
+        assert!(records[2].sns.as_ref().unwrap().malformed);
     }
 }
