@@ -259,6 +259,7 @@ impl FromRecords for SnsRecord {
 
     fn read(event: &Bytes, fields: RecordFields<'_>, index: usize) -> Pending<Self> {
         let record = fields.sns.filter(|sns| !sns.malformed).and_then(|sns| {
+            let sns = *sns;
             Some(SnsRecord {
                 event: event.clone(),
                 index,

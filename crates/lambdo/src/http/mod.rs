@@ -5,6 +5,10 @@
 //! `/prod/todos/1` on a REST API's `prod` stage, `/todos/1` on an HTTP API's `$default`
 //! stage, and the same path from an ALB or a Function URL. Every error response is an
 //! RFC 9457 [`Problem`].
+//!
+//! lambdo builds axum without its `matched-path` feature (it costs an extension per
+//! request and lambdo does not use it); to extract `axum::extract::MatchedPath`, enable
+//! the feature in your own `axum` dependency.
 
 mod bare_errors;
 mod event;

@@ -29,7 +29,8 @@ pub(crate) struct RecordFields<'a> {
     /// Who made a DynamoDB change (time to live, for one); raw.
     pub(crate) user_identity: Option<&'a RawValue>,
     /// SNS's notification, read here: its text fields are what its records are made of.
-    pub(crate) sns: Option<SnsFields<'a>>,
+    /// Boxed: inline, it would make every other source's records larger to move.
+    pub(crate) sns: Option<Box<SnsFields<'a>>>,
     /// S3's notification: small, read from the raw JSON when its record is made.
     pub(crate) s3: Option<&'a RawValue>,
     pub(crate) event_time: Option<Text<'a>>,
