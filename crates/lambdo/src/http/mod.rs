@@ -18,16 +18,15 @@ mod response;
 
 use std::{any::Any, panic::AssertUnwindSafe};
 
-use axum::body::Body;
-use http::Request;
-
 use axum::{
+    body::Body,
     extract::DefaultBodyLimit,
     response::{IntoResponse, Response},
     Router,
 };
 use bytes::Bytes;
 use futures_util::FutureExt;
+use http::Request;
 use serde_json::value::RawValue;
 use tower::ServiceExt;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -57,8 +56,8 @@ impl HttpSource {
         }
     }
 
-    /// The router with lambdo's layers, for local serving: what `handle` does around
-    /// the router for Lambda events, as layers.
+    /// The router with lambdo's layers, for local serving: what `request` and
+    /// `respond` do around the router for Lambda events, as layers.
     pub(crate) fn router(&self) -> Router {
         self.router
             .clone()
