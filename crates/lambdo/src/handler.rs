@@ -42,6 +42,20 @@ pub trait Handler<Args, S, P>: Clone + Send + Sync + 'static {
 
     /// Extracts the arguments and starts the call; rejections fail before the call.
     fn call(&self, payload: P, context: &Context, state: &S) -> BoxFuture<Result<Self::Output, Error>>;
+
+    /// [`Handler::call`], its output turned into `O` by `finish` inside the same boxed
+    /// future (one allocation per call, not two). What lambdo's sources call.
+    #[doc(hidden)]
+    fn call_then<O: Send + 'static>(
+        &self,
+        payload: P,
+        context: &Context,
+        state: &S,
+        finish: fn(Self::Output) -> Result<O, Error>,
+    ) -> BoxFuture<Result<O, Error>> {
+        let call = self.call(payload, context, state);
+        Box::pin(async move { finish(call.await?) })
+    }
 }
 
 /// A handler with its argument types erased, answering `O`: what the sources keep.
@@ -57,12 +71,9 @@ pub(crate) fn erase<H, Args, S, P, O>(
 where
     H: Handler<Args, S, P>,
     Args: 'static,
-    O: 'static,
+    O: Send + 'static,
 {
-    Arc::new(move |payload, context, state| {
-        let call = handler.call(payload, context, state);
-        Box::pin(async move { finish(call.await?) })
-    })
+    Arc::new(move |payload, context, state| handler.call_then(payload, context, state, finish))
 }
 
 impl<F, Fut, S, P> Handler<((),), S, P> for F
@@ -76,6 +87,17 @@ where
     fn call(&self, _payload: P, _context: &Context, _state: &S) -> BoxFuture<Result<Self::Output, Error>> {
         let future = self();
         Box::pin(async move { Ok(future.await) })
+    }
+
+    fn call_then<O: Send + 'static>(
+        &self,
+        _payload: P,
+        _context: &Context,
+        _state: &S,
+        finish: fn(Self::Output) -> Result<O, Error>,
+    ) -> BoxFuture<Result<O, Error>> {
+        let future = self();
+        Box::pin(async move { finish(future.await) })
     }
 }
 
@@ -93,6 +115,16 @@ macro_rules! impl_handler {
             type Output = Fut::Output;
 
             fn call(&self, payload: P, context: &Context, state: &S) -> BoxFuture<Result<Self::Output, Error>> {
+                self.call_then(payload, context, state, Ok)
+            }
+
+            fn call_then<O: Send + 'static>(
+                &self,
+                payload: P,
+                context: &Context,
+                state: &S,
+                finish: fn(Self::Output) -> Result<O, Error>,
+            ) -> BoxFuture<Result<O, Error>> {
                 $(
                     let $ty = match $ty::from_context(context, state) {
                         Ok(value) => value,
@@ -104,7 +136,7 @@ macro_rules! impl_handler {
                     Err(rejection) => return Box::pin(std::future::ready(Err(rejection))),
                 };
                 let future = self($($ty,)* $last);
-                Box::pin(async move { Ok(future.await) })
+                Box::pin(async move { finish(future.await) })
             }
         }
     };
