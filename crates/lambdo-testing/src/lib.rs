@@ -23,7 +23,7 @@ mod stream_event;
 pub use client::{batch_failures, InvokeResult, TestClient, TestResponse};
 pub use emulator::{Emulator, FunctionConfig, Invocation, LogLine, LogStream};
 pub use http_event::{HttpEvent, PayloadVersion};
-pub use logs::CapturedLogs;
+pub use logs::{CaptureGuard, CapturedLogs};
 pub use notification_event::{eventbridge_event, s3_event, scheduled_event, sns_event, sns_notification};
 pub use runtime_api::{Caller, InvokeError, Outcome, RuntimeApi};
 pub use sqs_event::SqsBatch;
