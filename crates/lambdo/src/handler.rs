@@ -84,9 +84,8 @@ where
 {
     type Output = Fut::Output;
 
-    fn call(&self, _payload: P, _context: &Context, _state: &S) -> BoxFuture<Result<Self::Output, Error>> {
-        let future = self();
-        Box::pin(async move { Ok(future.await) })
+    fn call(&self, payload: P, context: &Context, state: &S) -> BoxFuture<Result<Self::Output, Error>> {
+        self.call_then(payload, context, state, Ok)
     }
 
     fn call_then<O: Send + 'static>(
