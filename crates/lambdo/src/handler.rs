@@ -159,3 +159,29 @@ macro_rules! all_the_tuples {
 }
 
 all_the_tuples!(impl_handler);
+
+#[cfg(test)]
+mod tests {
+    use bytes::Bytes;
+
+    use crate::{App, BoxError, Context};
+
+    #[tokio::test]
+    async fn handlers_without_arguments_answer_and_fail_like_any_other() {
+        let answers = App::new(())
+            .invoke(|| async { Ok::<_, BoxError>(42) })
+            .into_function();
+        let answer = answers.call(Bytes::from_static(b"{}"), Context::default()).await;
+        assert_eq!(answer.unwrap().get(), "42");
+
+        let fails = App::new(())
+            .invoke(|| async { Err::<u32, BoxError>("no stock".into()) })
+            .into_function();
+        let error = fails
+            .call(Bytes::from_static(b"{}"), Context::default())
+            .await
+            .unwrap_err();
+        assert_eq!(error.error_type(), "Lambdo.HandlerError");
+        assert!(error.to_string().contains("no stock"), "{error}");
+    }
+}
