@@ -41,7 +41,9 @@ pub trait Handler<Args, S, P>: Clone + Send + Sync + 'static {
     type Output: Send + 'static;
 
     /// Extracts the arguments and starts the call; rejections fail before the call.
-    fn call(&self, payload: P, context: &Context, state: &S) -> BoxFuture<Result<Self::Output, Error>>;
+    fn call(&self, payload: P, context: &Context, state: &S) -> BoxFuture<Result<Self::Output, Error>> {
+        self.call_then(payload, context, state, Ok)
+    }
 
     /// [`Handler::call`], its output turned into `O` by `finish` inside the same boxed
     /// future (one allocation per call, not two). What lambdo's sources call.
@@ -52,10 +54,7 @@ pub trait Handler<Args, S, P>: Clone + Send + Sync + 'static {
         context: &Context,
         state: &S,
         finish: fn(Self::Output) -> Result<O, Error>,
-    ) -> BoxFuture<Result<O, Error>> {
-        let call = self.call(payload, context, state);
-        Box::pin(async move { finish(call.await?) })
-    }
+    ) -> BoxFuture<Result<O, Error>>;
 }
 
 /// A handler with its argument types erased, answering `O`: what the sources keep.
@@ -84,10 +83,6 @@ where
 {
     type Output = Fut::Output;
 
-    fn call(&self, payload: P, context: &Context, state: &S) -> BoxFuture<Result<Self::Output, Error>> {
-        self.call_then(payload, context, state, Ok)
-    }
-
     fn call_then<O: Send + 'static>(
         &self,
         _payload: P,
@@ -112,10 +107,6 @@ macro_rules! impl_handler {
             $last: FromPayload<S, P, M> + Send + 'static,
         {
             type Output = Fut::Output;
-
-            fn call(&self, payload: P, context: &Context, state: &S) -> BoxFuture<Result<Self::Output, Error>> {
-                self.call_then(payload, context, state, Ok)
-            }
 
             fn call_then<O: Send + 'static>(
                 &self,

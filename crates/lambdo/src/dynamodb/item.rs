@@ -105,7 +105,7 @@ impl<'de: 'a, 'a> Visitor<'de> for AttrVisitor<'a> {
                 map.next_value::<bool>()?;
                 Attr::Null
             }
-            "M" => Attr::M(map.next_value_seed(EntriesSeed(std::marker::PhantomData))?),
+            "M" => Attr::M(map.next_value::<Item<'a>>()?.0),
             "L" => Attr::L(map.next_value()?),
             "SS" => members(&mut map, Attr::S)?,
             "NS" => members(&mut map, Attr::N)?,
@@ -116,16 +116,6 @@ impl<'de: 'a, 'a> Visitor<'de> for AttrVisitor<'a> {
             return Err(de::Error::invalid_length(2, &self));
         }
         Ok(value)
-    }
-}
-
-struct EntriesSeed<'a>(std::marker::PhantomData<&'a ()>);
-
-impl<'de: 'a, 'a> DeserializeSeed<'de> for EntriesSeed<'a> {
-    type Value = Vec<(Cow<'a, str>, Attr<'a>)>;
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-        deserializer.deserialize_map(EntriesVisitor(self.0))
     }
 }
 

@@ -19,7 +19,11 @@ use serde::{
 use serde_json::value::RawValue;
 
 use super::extract::{LambdaRequest, RawRequestContext};
-use crate::{source::range_in, text::Text, Context, Error};
+use crate::{
+    source::range_in,
+    text::{Text, Values},
+    Context, Error,
+};
 
 /// Which HTTP payload an event is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -446,76 +450,6 @@ impl<'de, const MULTI: bool> Deserialize<'de> for NameValuesField<'de, MULTI> {
         }
 
         deserializer.deserialize_any(FieldVisitor::<MULTI>)
-    }
-}
-
-/// One entry's value (with `MULTI`, its list of values), or what was wrong with it.
-enum Values<'a, const MULTI: bool> {
-    One(Text<'a>),
-    Many(Vec<Text<'a>>),
-    /// `null`: no value.
-    Absent,
-    Malformed,
-}
-
-impl<'de, const MULTI: bool> Deserialize<'de> for Values<'de, MULTI> {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct ValuesVisitor<const MULTI: bool>;
-
-        impl<const MULTI: bool> ValuesVisitor<MULTI> {
-            fn text<'a>(text: Text<'a>) -> Values<'a, MULTI> {
-                if MULTI {
-                    Values::Malformed
-                } else {
-                    Values::One(text)
-                }
-            }
-        }
-
-        impl<'de, const MULTI: bool> serde::de::Visitor<'de> for ValuesVisitor<MULTI> {
-            type Value = Values<'de, MULTI>;
-
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("values")
-            }
-
-            fn visit_borrowed_str<E: serde::de::Error>(self, text: &'de str) -> Result<Self::Value, E> {
-                Ok(Self::text(Text(Cow::Borrowed(text))))
-            }
-
-            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Self::Value, E> {
-                Ok(Self::text(Text(Cow::Owned(text.to_owned()))))
-            }
-
-            fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
-                Ok(Values::Absent)
-            }
-
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                let mut values = Vec::with_capacity(seq.size_hint().unwrap_or(1));
-                let mut malformed = !MULTI;
-                while let Some(value) = seq.next_element::<Values<'de, false>>()? {
-                    match value {
-                        Values::One(value) => values.push(value),
-                        _ => malformed = true,
-                    }
-                }
-                Ok(if malformed {
-                    Values::Malformed
-                } else {
-                    Values::Many(values)
-                })
-            }
-
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                Ok(Values::Malformed)
-            }
-
-            numbers_answer!(Values::Malformed);
-        }
-
-        deserializer.deserialize_any(ValuesVisitor::<MULTI>)
     }
 }
 

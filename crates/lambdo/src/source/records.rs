@@ -11,7 +11,7 @@ use serde::{
 };
 use serde_json::value::RawValue;
 
-use crate::text::Text;
+use crate::text::{Text, Values};
 
 /// One record, as far as lambdo reads it up front.
 #[derive(Debug, Default)]
@@ -126,10 +126,10 @@ impl<'de> Deserialize<'de> for SnsFields<'de> {
                             continue;
                         }
                     };
-                    match map.next_value::<LooseText<'de>>()? {
-                        LooseText::Text(text) => *field = Some(text),
-                        LooseText::Null => {}
-                        LooseText::Other => sns.malformed = true,
+                    match map.next_value::<Values<'de, false>>()? {
+                        Values::One(text) => *field = Some(text),
+                        Values::Absent => {}
+                        Values::Many(_) | Values::Malformed => sns.malformed = true,
                     }
                 }
                 Ok(sns)
@@ -150,53 +150,6 @@ impl<'de> Deserialize<'de> for SnsFields<'de> {
         }
 
         deserializer.deserialize_any(SnsVisitor)
-    }
-}
-
-/// A value that should be a string, read without failing when it is not.
-enum LooseText<'a> {
-    Text(Text<'a>),
-    Null,
-    Other,
-}
-
-impl<'de> Deserialize<'de> for LooseText<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct LooseVisitor;
-
-        impl<'de> Visitor<'de> for LooseVisitor {
-            type Value = LooseText<'de>;
-
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a string")
-            }
-
-            fn visit_borrowed_str<E: de::Error>(self, text: &'de str) -> Result<Self::Value, E> {
-                Ok(LooseText::Text(Text(text.into())))
-            }
-
-            fn visit_str<E: de::Error>(self, text: &str) -> Result<Self::Value, E> {
-                Ok(LooseText::Text(Text(text.to_owned().into())))
-            }
-
-            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-                Ok(LooseText::Null)
-            }
-
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                Ok(LooseText::Other)
-            }
-
-            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                while seq.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(LooseText::Other)
-            }
-
-            numbers_answer!(LooseText::Other);
-        }
-
-        deserializer.deserialize_any(LooseVisitor)
     }
 }
 
