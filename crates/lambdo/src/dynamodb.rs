@@ -48,7 +48,7 @@ use serde_json::Value;
 
 use crate::{
     batch::{BatchOptions, FromRecords, Order, Pending},
-    source::{raw_range, RecordFields, Slice},
+    source::{raw_range, RecordFields, Slice, SourceFields},
     Context, Error, FromPayload,
 };
 
@@ -335,7 +335,7 @@ impl FromRecords for DynamoDbRecord {
     const NAME: &'static str = "a DynamoDB Streams record";
 
     fn read(event: &Bytes, fields: RecordFields<'_>, index: usize) -> Pending<Self> {
-        let Some(dynamodb) = fields.dynamodb else {
+        let SourceFields::DynamoDb(dynamodb) = fields.source else {
             return Pending::unidentified(index, "dynamodb.SequenceNumber", Self::NAME);
         };
         let Some(sequence_number) = dynamodb.sequence_number else {

@@ -32,7 +32,7 @@ use serde::de::DeserializeOwned;
 
 use crate::{
     batch::{BatchOptions, FromRecords, Order, Pending},
-    source::{RecordFields, Slice},
+    source::{RecordFields, Slice, SourceFields},
     Context, Error, FromPayload,
 };
 
@@ -157,7 +157,7 @@ impl FromRecords for KinesisRecord {
     const NAME: &'static str = "a Kinesis record";
 
     fn read(event: &Bytes, fields: RecordFields<'_>, index: usize) -> Pending<Self> {
-        let Some(kinesis) = fields.kinesis else {
+        let SourceFields::Kinesis(kinesis) = fields.source else {
             return Pending::unidentified(index, "kinesis.sequenceNumber", Self::NAME);
         };
         let Some(sequence_number) = kinesis.sequence_number else {

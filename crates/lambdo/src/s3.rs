@@ -25,7 +25,7 @@ use serde::Deserialize;
 
 use crate::{
     batch::{BatchOptions, FromRecords, Order, Pending},
-    source::RecordFields,
+    source::{RecordFields, SourceFields},
     Context, Error, FromPayload,
 };
 
@@ -96,7 +96,7 @@ impl FromRecords for ObjectEvent {
     const NAME: &'static str = "an S3 event record";
 
     fn read(_event: &Bytes, fields: RecordFields<'_>, index: usize) -> Pending<Self> {
-        let Some(raw) = fields.s3 else {
+        let SourceFields::S3(raw) = fields.source else {
             return Pending::unidentified(index, "s3.object.key", Self::NAME);
         };
         let notification = match Error::decode::<Notification>(raw.get().as_bytes(), Self::NAME) {

@@ -35,7 +35,7 @@ use serde_json::value::RawValue;
 
 use crate::{
     batch::{BatchOptions, FromRecords, Order, Pending},
-    source::{raw_range, RecordFields, Slice},
+    source::{raw_range, RecordFields, Slice, SourceFields},
     text::Text,
     Context, Error, FromPayload,
 };
@@ -258,23 +258,24 @@ impl FromRecords for SnsRecord {
     const NAME: &'static str = "an SNS record";
 
     fn read(event: &Bytes, fields: RecordFields<'_>, index: usize) -> Pending<Self> {
-        let record = fields.sns.filter(|sns| !sns.malformed).and_then(|sns| {
-            let sns = *sns;
-            Some(SnsRecord {
-                event: event.clone(),
-                index,
-                message_id: Slice::new(event, sns.message_id?),
-                // Missing, the message decodes as nothing and the notification is
-                // read again for a precise error.
-                message: Slice::or_empty(event, sns.message),
-                topic_arn: Slice::or_empty(event, sns.topic_arn),
-                subject: sns.subject.map(|subject| Slice::new(event, subject)),
-                timestamp: Slice::or_empty(event, sns.timestamp),
-                message_attributes: raw_range(event, sns.message_attributes),
-            })
-        });
-        let Some(record) = record else {
-            return Pending::unidentified(index, "Sns.MessageId", Self::NAME);
+        let (sns, message_id) = match fields.source {
+            SourceFields::Sns(mut sns) if !sns.malformed => match sns.message_id.take() {
+                Some(message_id) => (sns, Slice::new(event, message_id)),
+                None => return Pending::unidentified(index, "Sns.MessageId", Self::NAME),
+            },
+            _ => return Pending::unidentified(index, "Sns.MessageId", Self::NAME),
+        };
+        let record = SnsRecord {
+            event: event.clone(),
+            index,
+            message_id,
+            // Missing, the message decodes as nothing and the notification is read
+            // again for a precise error.
+            message: Slice::or_empty(event, sns.message),
+            topic_arn: Slice::or_empty(event, sns.topic_arn),
+            subject: sns.subject.map(|subject| Slice::new(event, subject)),
+            timestamp: Slice::or_empty(event, sns.timestamp),
+            message_attributes: raw_range(event, sns.message_attributes),
         };
         Pending {
             id: record.message_id().into(),

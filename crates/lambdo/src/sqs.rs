@@ -46,7 +46,7 @@ use serde::{de::DeserializeOwned, Deserialize};
 
 use crate::{
     batch::{BatchOptions, FromRecords, Order, Pending},
-    source::{raw_range, RecordFields, Slice},
+    source::{raw_range, RecordFields, Slice, SourceFields},
     text::Text,
     Context, Error, FromPayload,
 };
@@ -251,9 +251,12 @@ fn read(event: &Bytes, fields: RecordFields<'_>) -> Option<SqsRecord> {
     let RecordFields {
         event_source_arn,
         aws_region,
-        sqs,
+        source,
         ..
     } = fields;
+    let SourceFields::Sqs(sqs) = source else {
+        return None;
+    };
     let empty = || Text(Cow::Borrowed(""));
     let queue_arn = event_source_arn.unwrap_or_else(empty);
     let group_id = if queue_arn.as_str().ends_with(".fifo") {

@@ -7,6 +7,6 @@ mod slice;
 
 pub use invoke::IntoInvokeResponse;
 pub(crate) use invoke::InvokeSource;
-pub(crate) use records::RecordFields;
+pub(crate) use records::{RecordFields, SourceFields};
 pub(crate) use shape::EventShape;
 pub(crate) use slice::{range_in, raw_range, Slice};

@@ -23,17 +23,38 @@ pub(crate) struct RecordFields<'a> {
     /// `eventID`, `eventName`: streams (and S3).
     pub(crate) event_id: Option<Text<'a>>,
     pub(crate) event_name: Option<Text<'a>>,
-    pub(crate) sqs: SqsFields<'a>,
-    pub(crate) kinesis: Option<KinesisFields<'a>>,
-    pub(crate) dynamodb: Option<DynamoDbFields<'a>>,
+    pub(crate) event_time: Option<Text<'a>>,
     /// Who made a DynamoDB change (time to live, for one); raw.
     pub(crate) user_identity: Option<&'a RawValue>,
-    /// SNS's notification, read here: its text fields are what its records are made of.
-    /// Boxed: inline, it would make every other source's records larger to move.
-    pub(crate) sns: Option<Box<SnsFields<'a>>>,
+    /// The fields only one source's records have.
+    pub(crate) source: SourceFields<'a>,
+}
+
+/// The fields of one source's records. A record is one source's: the first field that
+/// belongs to a source decides which, and other sources' fields are then skipped (no
+/// record mixes them). One of these instead of a set of each keeps records small: the
+/// pass moves every record a few times and keeps them all until the batch is handled.
+#[derive(Debug, Default)]
+pub(crate) enum SourceFields<'a> {
+    #[default]
+    None,
+    Sqs(SqsFields<'a>),
+    Kinesis(KinesisFields<'a>),
+    DynamoDb(DynamoDbFields<'a>),
+    /// SNS's notification, read here: its text fields are what its records are made
+    /// of. Boxed: it is the largest, and SNS events have one record.
+    Sns(Box<SnsFields<'a>>),
     /// S3's notification: small, read from the raw JSON when its record is made.
-    pub(crate) s3: Option<&'a RawValue>,
-    pub(crate) event_time: Option<Text<'a>>,
+    S3(&'a RawValue),
+}
+
+impl<'a> SourceFields<'a> {
+    /// Takes `fields` unless the record already belongs to a source.
+    fn set(&mut self, fields: Option<SourceFields<'a>>) {
+        if let (SourceFields::None, Some(fields)) = (&self, fields) {
+            *self = fields;
+        }
+    }
 }
 
 /// The `kinesis` object of a Kinesis record.
@@ -171,24 +192,27 @@ impl<'de> Visitor<'de> for RecordVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut record = RecordFields::default();
         while let Some(key) = map.next_key::<Text<'de>>()? {
+            let source = &mut record.source;
             match key.as_str() {
                 "eventSource" | "EventSource" => record.event_source = map.next_value()?,
                 "eventSourceARN" => record.event_source_arn = map.next_value()?,
                 "awsRegion" => record.aws_region = map.next_value()?,
-                "messageId" => record.sqs.message_id = map.next_value()?,
-                "receiptHandle" => record.sqs.receipt_handle = map.next_value()?,
-                "body" => record.sqs.body = map.next_value()?,
-                "md5OfBody" => record.sqs.md5_of_body = map.next_value()?,
-                "md5OfMessageAttributes" => record.sqs.md5_of_message_attributes = map.next_value()?,
-                "attributes" => record.sqs.attributes = map.next_value()?,
-                "messageAttributes" => record.sqs.message_attributes = map.next_value()?,
+                "messageId" => next_sqs(&mut map, source, |sqs| &mut sqs.message_id)?,
+                "receiptHandle" => next_sqs(&mut map, source, |sqs| &mut sqs.receipt_handle)?,
+                "body" => next_sqs(&mut map, source, |sqs| &mut sqs.body)?,
+                "md5OfBody" => next_sqs(&mut map, source, |sqs| &mut sqs.md5_of_body)?,
+                "md5OfMessageAttributes" => {
+                    next_sqs(&mut map, source, |sqs| &mut sqs.md5_of_message_attributes)?;
+                }
+                "attributes" => next_sqs(&mut map, source, |sqs| &mut sqs.attributes)?,
+                "messageAttributes" => next_sqs(&mut map, source, |sqs| &mut sqs.message_attributes)?,
                 "eventID" => record.event_id = map.next_value()?,
                 "eventName" => record.event_name = map.next_value()?,
-                "kinesis" => record.kinesis = map.next_value()?,
-                "dynamodb" => record.dynamodb = map.next_value()?,
+                "kinesis" => source.set(map.next_value::<Option<_>>()?.map(SourceFields::Kinesis)),
+                "dynamodb" => source.set(map.next_value::<Option<_>>()?.map(SourceFields::DynamoDb)),
                 "userIdentity" => record.user_identity = map.next_value()?,
-                "Sns" => record.sns = map.next_value()?,
-                "s3" => record.s3 = map.next_value()?,
+                "Sns" => source.set(map.next_value::<Option<_>>()?.map(SourceFields::Sns)),
+                "s3" => source.set(map.next_value::<Option<_>>()?.map(SourceFields::S3)),
                 "eventTime" => record.event_time = map.next_value()?,
                 _ => {
                     map.next_value::<IgnoredAny>()?;
@@ -207,6 +231,29 @@ impl<'de> Visitor<'de> for RecordVisitor {
     scalars_answer!(RecordFields::default());
 }
 
+/// Reads the value of an SQS record's field into `field` of the record's SQS fields;
+/// skips it when the record is another source's.
+fn next_sqs<'de, A, T>(
+    map: &mut A,
+    source: &mut SourceFields<'de>,
+    field: for<'s> fn(&'s mut SqsFields<'de>) -> &'s mut T,
+) -> Result<(), A::Error>
+where
+    A: MapAccess<'de>,
+    T: Deserialize<'de>,
+{
+    if let SourceFields::None = source {
+        *source = SourceFields::Sqs(SqsFields::default());
+    }
+    match source {
+        SourceFields::Sqs(sqs) => *field(sqs) = map.next_value()?,
+        _ => {
+            map.next_value::<IgnoredAny>()?;
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -220,8 +267,11 @@ mod tests {
         .unwrap();
         assert_eq!(records.len(), 5);
         assert_eq!(records[0].event_source.as_ref().unwrap().as_str(), "aws:sqs");
-        assert_eq!(records[0].sqs.body.as_ref().unwrap().as_str(), r#"{"a":1}"#);
-        assert_eq!(records[0].sqs.attributes.unwrap().get(), r#"{"x":"1"}"#);
+        let SourceFields::Sqs(sqs) = &records[0].source else {
+            panic!("an SQS record: {:?}", records[0]);
+        };
+        assert_eq!(sqs.body.as_ref().unwrap().as_str(), r#"{"a":1}"#);
+        assert_eq!(sqs.attributes.unwrap().get(), r#"{"x":"1"}"#);
         assert!(records[1..].iter().all(|record| record.event_source.is_none()));
     }
 
@@ -234,16 +284,22 @@ mod tests {
                  {"Sns":5}]"#,
         )
         .unwrap();
-        let sns = records[0].sns.as_ref().unwrap();
-        assert!(!sns.malformed);
-        assert_eq!(sns.message_id.as_ref().unwrap().as_str(), "m-1");
-        assert_eq!(sns.message.as_ref().unwrap().as_str(), r#"{"a":1}"#);
-        assert!(sns.subject.is_none());
+        fn sns<'r, 'a>(record: &'r RecordFields<'a>) -> &'r SnsFields<'a> {
+            match &record.source {
+                SourceFields::Sns(sns) => sns,
+                other => panic!("an SNS record: {other:?}"),
+            }
+        }
+        let first = sns(&records[0]);
+        assert!(!first.malformed);
+        assert_eq!(first.message_id.as_ref().unwrap().as_str(), "m-1");
+        assert_eq!(first.message.as_ref().unwrap().as_str(), r#"{"a":1}"#);
+        assert!(first.subject.is_none());
         assert_eq!(
-            sns.message_attributes.unwrap().get(),
+            first.message_attributes.unwrap().get(),
             r#"{"k":{"Type":"String","Value":"v"}}"#
         );
-        assert!(records[1].sns.as_ref().unwrap().malformed);
-        assert!(records[2].sns.as_ref().unwrap().malformed);
+        assert!(sns(&records[1]).malformed);
+        assert!(sns(&records[2]).malformed);
     }
 }

@@ -162,7 +162,9 @@ impl<'de> Deserialize<'de> for RecordsField<'de> {
             }
 
             fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                let mut records = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+                // Room for one record first: SNS and S3 events carry one, and the
+                // allocator serves small blocks much faster than large ones.
+                let mut records = Vec::with_capacity(seq.size_hint().unwrap_or(1));
                 while let Some(record) = seq.next_element::<RecordFields<'de>>()? {
                     records.push(record);
                 }
