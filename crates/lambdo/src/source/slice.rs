@@ -8,19 +8,26 @@ use serde_json::value::RawValue;
 use crate::text::Text;
 
 /// A string of the event: where it is in the event's bytes, or its unescaped copy.
+/// Positions are `u32` (events are megabytes at most), which keeps a `Slice` at 16
+/// bytes: records hold several and are moved a few times on their way to a handler.
 #[derive(Debug, Clone)]
 pub(crate) enum Slice {
-    InEvent(Range<usize>),
+    InEvent { start: u32, end: u32 },
     Owned(Box<str>),
 }
 
 impl Slice {
     pub(crate) fn new(event: &[u8], text: Text<'_>) -> Slice {
         match text.0 {
-            Cow::Borrowed(text) => match range_in(event, text) {
-                Some(range) => Slice::InEvent(range),
-                None => Slice::Owned(text.into()),
-            },
+            Cow::Borrowed(text) => {
+                let range = range_in(event, text).and_then(|range| {
+                    Some((u32::try_from(range.start).ok()?, u32::try_from(range.end).ok()?))
+                });
+                match range {
+                    Some((start, end)) => Slice::InEvent { start, end },
+                    None => Slice::Owned(text.into()),
+                }
+            }
             Cow::Owned(text) => Slice::Owned(text.into_boxed_str()),
         }
     }
@@ -33,7 +40,9 @@ impl Slice {
     pub(crate) fn get<'a>(&'a self, event: &'a [u8]) -> &'a str {
         match self {
             // The range was a `&str` of these very bytes.
-            Slice::InEvent(range) => std::str::from_utf8(&event[range.clone()]).unwrap_or_default(),
+            Slice::InEvent { start, end } => {
+                std::str::from_utf8(&event[*start as usize..*end as usize]).unwrap_or_default()
+            }
             Slice::Owned(text) => text,
         }
     }
@@ -55,4 +64,28 @@ pub(crate) fn range_in(event: &[u8], part: &str) -> Option<Range<usize>> {
 /// Where the raw JSON `raw`, a part of `event`, sits in it.
 pub(crate) fn raw_range(event: &[u8], raw: Option<&RawValue>) -> Option<Range<usize>> {
     range_in(event, raw?.get())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_slice_is_two_words() {
+        assert_eq!(std::mem::size_of::<Slice>(), 16);
+    }
+
+    #[test]
+    fn borrowed_text_is_kept_by_position_and_other_text_by_copy() {
+        let event = br#"{"a":"first","b":"second"}"#;
+        let text = std::str::from_utf8(event).unwrap();
+        let borrowed = Slice::new(event, Text(Cow::Borrowed(&text[6..11])));
+        assert!(matches!(borrowed, Slice::InEvent { start: 6, end: 11 }));
+        assert_eq!(borrowed.get(event), "first");
+        let elsewhere = Slice::new(event, Text(Cow::Borrowed("not in the event")));
+        assert_eq!(elsewhere.get(event), "not in the event");
+        let owned = Slice::new(event, Text(Cow::Owned("un\"escaped".to_owned())));
+        assert_eq!(owned.get(event), "un\"escaped");
+        assert_eq!(Slice::or_empty(event, None).non_empty(event), None);
+    }
 }
