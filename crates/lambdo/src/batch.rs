@@ -373,7 +373,7 @@ pub(crate) async fn run_one<S, P>(
 
 /// The response of sources whose callers read none.
 fn null() -> Box<RawValue> {
-    RawValue::from_string("null".to_owned()).expect("`null` is JSON")
+    RawValue::NULL.to_owned()
 }
 
 impl From<Result<(), Error>> for Outcome {

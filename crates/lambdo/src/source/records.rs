@@ -275,6 +275,14 @@ mod tests {
         assert!(records[1..].iter().all(|record| record.event_source.is_none()));
     }
 
+    /// Every record of a batch is held and moved as one of these before its handler
+    /// runs: one source's fields, not all of them.
+    #[test]
+    fn a_record_holds_one_source_s_fields() {
+        assert!(std::mem::size_of::<RecordFields<'_>>() <= 320);
+        assert!(std::mem::size_of::<SourceFields<'_>>() <= 160);
+    }
+
     #[test]
     fn sns_notifications_are_read_without_failing_on_any_shape() {
         let records: Vec<RecordFields<'_>> = serde_json::from_str(
