@@ -2,7 +2,8 @@
 //! `cargo run --release -p lambdo-bench --example profile -- lambdo rest_v1 10000`
 //! `cargo run --release -p lambdo-bench --example profile -- lambdo_sqs sqs10 10000`
 //! (record sources: `lambdo_<source>` or `hand_written_<source>` on a `<source><N>`
-//! batch of N records, for `sqs`, `kinesis`, `dynamodb` and `sns`)
+//! batch of N records, for `sqs`, `kinesis`, `dynamodb` and `sns`; `borrowed_sqs` and
+//! `borrowed_sns`: the borrowed envelope alone, no framework)
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -39,6 +40,7 @@ fn main() {
         _ => records::LambdoRecords::sqs(),
     };
     let mut bytes = 0;
+    let started = std::time::Instant::now();
     for _ in 0..count {
         bytes += match variant.as_str() {
             "lambdo" => runtime.block_on(lambdo.handle(&event)).len(),
@@ -51,6 +53,8 @@ fn main() {
             "hand_written_kinesis" => records::hand_written_kinesis(&event).len(),
             "hand_written_dynamodb" => records::hand_written_dynamodb(&event).len(),
             "hand_written_sns" => records::hand_written_sns(&event).len(),
+            "borrowed_sqs" => records::borrowed_sqs(&event).len(),
+            "borrowed_sns" => records::borrowed_sns(&event).len(),
             // The floor: the router alone on a ready request (what every variant pays).
             "router_only" => runtime.block_on(async {
                 use tower::ServiceExt;
@@ -67,5 +71,9 @@ fn main() {
             other => panic!("unknown variant {other}"),
         };
     }
-    println!("{variant} {payload} x{count}: {bytes} bytes");
+    let elapsed = started.elapsed();
+    println!(
+        "{variant} {payload} x{count}: {bytes} bytes, {} ns per run",
+        elapsed.as_nanos() / count.max(1) as u128
+    );
 }

@@ -22,10 +22,13 @@ use aws_lambda_events::{
     },
     sqs::SqsMessage,
 };
+use std::borrow::Cow;
+
 use bytes::Bytes;
 use lambdo::{dynamodb::Change, kinesis::Record, sns::Notification, sqs::Message, App};
 use lambdo_testing::{DynamoDbStreamBatch, KinesisBatch, SqsBatch};
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 
 use crate::context;
 
@@ -173,6 +176,83 @@ pub fn hand_written_sqs(event: &[u8]) -> Vec<u8> {
     serde_json::to_vec(&response).expect("serializable")
 }
 
+/// A batch event's `Records`, for the borrowed consumers.
+#[derive(Deserialize)]
+struct Records<T> {
+    #[serde(rename = "Records")]
+    records: Vec<T>,
+}
+
+/// The least a consumer on `serde_json` can do for an SQS batch, with no framework
+/// around it: the envelope read borrowed (ids and body as `Cow<str>`, attributes as raw
+/// JSON, the fields nobody reads skipped), each body decoded, failures collected. What
+/// lambdo's envelope costs at best; the rest of lambdo's figure is its record engine.
+pub fn borrowed_sqs(event: &[u8]) -> Vec<u8> {
+    // Fields read (borrowed or validated) as lambdo reads them, though unused here.
+    #[allow(dead_code)]
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Message<'a> {
+        #[serde(borrow)]
+        message_id: Cow<'a, str>,
+        #[serde(borrow)]
+        receipt_handle: Cow<'a, str>,
+        #[serde(borrow)]
+        body: Cow<'a, str>,
+        #[serde(borrow)]
+        attributes: &'a RawValue,
+        #[serde(borrow)]
+        message_attributes: &'a RawValue,
+        #[serde(borrow, rename = "eventSourceARN")]
+        event_source_arn: Cow<'a, str>,
+    }
+    let event: Records<Message<'_>> = serde_json::from_slice(event).expect("an SQS event");
+    let mut response = SqsBatchResponse::default();
+    for message in &event.records {
+        let accepted = serde_json::from_str::<Order>(&message.body)
+            .map_err(|err| err.to_string())
+            .and_then(|order| accept(&order));
+        if accepted.is_err() {
+            let mut failure = BatchItemFailure::default();
+            failure.item_identifier = message.message_id.to_string();
+            response.batch_item_failures.push(failure);
+        }
+    }
+    serde_json::to_vec(&response).expect("serializable")
+}
+
+/// The same floor for an SNS event: the notification's text fields borrowed, its
+/// attributes raw, the message decoded.
+pub fn borrowed_sns(event: &[u8]) -> Vec<u8> {
+    #[derive(Deserialize)]
+    struct Record<'a> {
+        #[serde(borrow, rename = "Sns")]
+        sns: Sns<'a>,
+    }
+    // Fields read (borrowed or validated) as lambdo reads them, though unused here.
+    #[allow(dead_code)]
+    #[derive(Deserialize)]
+    #[serde(rename_all = "PascalCase")]
+    struct Sns<'a> {
+        #[serde(borrow)]
+        message_id: Cow<'a, str>,
+        #[serde(borrow)]
+        topic_arn: Cow<'a, str>,
+        #[serde(borrow)]
+        message: Cow<'a, str>,
+        #[serde(borrow)]
+        timestamp: Cow<'a, str>,
+        #[serde(borrow)]
+        message_attributes: Option<&'a RawValue>,
+    }
+    let event: Records<Record<'_>> = serde_json::from_slice(event).expect("an SNS event");
+    for record in &event.records {
+        let order: Order = serde_json::from_str(&record.sns.message).expect("an order");
+        accept(&order).expect("accepted");
+    }
+    b"null".to_vec()
+}
+
 /// The hand-written Kinesis consumer: stops at the first failure and reports it and
 /// every later record, as a stream consumer must.
 pub fn hand_written_kinesis(event: &[u8]) -> Vec<u8> {
@@ -237,8 +317,11 @@ mod tests {
         let ours: serde_json::Value =
             serde_json::from_slice(&LambdoRecords::sqs().handle(&event).await).unwrap();
         let theirs: serde_json::Value = serde_json::from_slice(&hand_written_sqs(&event)).unwrap();
+        let floor: serde_json::Value = serde_json::from_slice(&borrowed_sqs(&event)).unwrap();
         assert_eq!(ours["batchItemFailures"].as_array().unwrap().len(), 3);
         assert_eq!(ours, theirs);
+        assert_eq!(floor, theirs);
+        assert_eq!(borrowed_sns(&sns_batch()), hand_written_sns(&sns_batch()));
     }
 
     /// So do the stream and SNS consumers (none fails a record of these batches).
