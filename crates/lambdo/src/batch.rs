@@ -24,7 +24,7 @@ use bytes::Bytes;
 use crate::{
     function::panic_message,
     handler::{erase, ErasedHandler},
-    source::RecordFields,
+    source::{RecordFields, Slice},
     BoxError, Context, Error, Handler,
 };
 
@@ -178,7 +178,8 @@ pub(crate) enum Order {
 /// One record, before it runs: its identifier, its ordering group, and its payload (or
 /// why its envelope could not be read).
 pub(crate) struct Pending<P> {
-    pub(crate) id: Box<str>,
+    /// Kept by position in the event, like the record's own strings: no copy per record.
+    pub(crate) id: Slice,
     pub(crate) group: Option<Box<str>>,
     pub(crate) payload: Result<P, Error>,
 }
@@ -188,7 +189,7 @@ impl<P> Pending<P> {
     /// it is named by its index in the log and fails.
     pub(crate) fn unidentified(index: usize, field: &str, target: &str) -> Self {
         Pending {
-            id: format!("Records[{index}]").into(),
+            id: Slice::owned(format!("Records[{index}]")),
             group: None,
             payload: Err(Error::Decode {
                 target: target.to_owned(),
@@ -279,11 +280,21 @@ impl<S: Send + Sync + 'static, P: FromRecords> RecordsSource<S> for BatchSource<
             if self.partial {
                 let pending: Vec<Pending<P>> = pending.collect();
                 let order = P::order(&pending, &self.options);
-                return process(pending, order, &self.options, &self.handler, context, state).await;
+                return process(
+                    event,
+                    pending,
+                    order,
+                    &self.options,
+                    &self.handler,
+                    context,
+                    state,
+                )
+                .await;
             }
             let mut first_error = None;
             for Pending { id, payload, .. } in pending {
-                if let Err(error) = run_record(&id, payload, &self.handler, context, state).await {
+                let id = id.get(event);
+                if let Err(error) = run_record(id, payload, &self.handler, context, state).await {
                     first_error.get_or_insert(error);
                 }
             }
@@ -310,6 +321,7 @@ enum Outcome {
 
 /// Runs every record and answers Lambda's partial batch response.
 async fn process<S: Sync, P: Send + 'static>(
+    event: &Bytes,
     records: Vec<Pending<P>>,
     order: Order,
     options: &BatchOptions,
@@ -325,7 +337,9 @@ async fn process<S: Sync, P: Send + 'static>(
                 let outcome = if deadline.is_near() {
                     Outcome::NotStarted(NotStarted::Deadline)
                 } else {
-                    run_record(&id, payload, handler, context, state).await.into()
+                    run_record(id.get(event), payload, handler, context, state)
+                        .await
+                        .into()
                 };
                 (id, outcome)
             })
@@ -346,7 +360,9 @@ async fn process<S: Sync, P: Send + 'static>(
             } else if deadline.is_near() {
                 Outcome::NotStarted(NotStarted::Deadline)
             } else {
-                run_record(&id, payload, handler, context, state).await.into()
+                run_record(id.get(event), payload, handler, context, state)
+                    .await
+                    .into()
             };
             if matches!(outcome, Outcome::Failed) && order != Order::Unordered {
                 failed_groups.insert(group);
@@ -355,7 +371,7 @@ async fn process<S: Sync, P: Send + 'static>(
         }
         outcomes
     };
-    respond(&outcomes, options)
+    respond(event, &outcomes, options)
 }
 
 /// Runs the handler of a single event (EventBridge): the record engine's span, panic
@@ -432,13 +448,18 @@ fn run_record<'a, S, P>(
     }
 }
 
-fn respond(outcomes: &[(Box<str>, Outcome)], options: &BatchOptions) -> Result<Box<RawValue>, Error> {
+fn respond(
+    event: &[u8],
+    outcomes: &[(Slice, Outcome)],
+    options: &BatchOptions,
+) -> Result<Box<RawValue>, Error> {
     let mut failures = Vec::new();
     let mut not_started = [
         (NotStarted::Deadline, 0, None),
         (NotStarted::EarlierFailure, 0, None),
     ];
     for (id, outcome) in outcomes {
+        let id = id.get(event);
         match outcome {
             Outcome::Succeeded => continue,
             Outcome::Failed => {}
@@ -448,7 +469,7 @@ fn respond(outcomes: &[(Box<str>, Outcome)], options: &BatchOptions) -> Result<B
                     .find(|(kind, _, _)| kind == reason)
                     .expect("every reason has a tally");
                 *count += 1;
-                first.get_or_insert(&**id);
+                first.get_or_insert(id);
             }
         }
         failures.push(ItemFailure { item_identifier: id });

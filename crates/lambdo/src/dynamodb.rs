@@ -360,7 +360,7 @@ impl FromRecords for DynamoDbRecord {
             event: event.clone(),
         };
         Pending {
-            id: record.sequence_number().into(),
+            id: record.sequence_number.clone(),
             group: None,
             payload: Ok(record),
         }

@@ -174,7 +174,7 @@ impl FromRecords for KinesisRecord {
             event: event.clone(),
         };
         Pending {
-            id: record.sequence_number().into(),
+            id: record.sequence_number.clone(),
             group: None,
             payload: Ok(record),
         }

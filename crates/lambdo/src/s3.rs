@@ -25,7 +25,7 @@ use serde::Deserialize;
 
 use crate::{
     batch::{BatchOptions, FromRecords, Order, Pending},
-    source::{RecordFields, SourceFields},
+    source::{RecordFields, Slice, SourceFields},
     Context, Error, FromPayload,
 };
 
@@ -103,7 +103,7 @@ impl FromRecords for ObjectEvent {
             Ok(notification) => notification,
             Err(error) => {
                 return Pending {
-                    id: format!("Records[{index}]").into(),
+                    id: Slice::owned(format!("Records[{index}]")),
                     group: None,
                     payload: Err(error),
                 }
@@ -123,7 +123,7 @@ impl FromRecords for ObjectEvent {
             sequencer: notification.object.sequencer,
         };
         Pending {
-            id: format!("s3://{}/{}", object.bucket, object.key).into(),
+            id: Slice::owned(format!("s3://{}/{}", object.bucket, object.key)),
             group: None,
             payload: Ok(object),
         }

@@ -278,7 +278,7 @@ impl FromRecords for SnsRecord {
             message_attributes: raw_range(event, sns.message_attributes),
         };
         Pending {
-            id: record.message_id().into(),
+            id: record.message_id.clone(),
             group: None,
             payload: Ok(record),
         }

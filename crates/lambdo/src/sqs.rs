@@ -225,7 +225,7 @@ impl FromRecords for SqsRecord {
     fn read(event: &Bytes, fields: RecordFields<'_>, index: usize) -> Pending<Self> {
         match read(event, fields) {
             Some(record) => Pending {
-                id: record.message_id().into(),
+                id: record.message_id.clone(),
                 group: record.group_id.clone(),
                 payload: Ok(record),
             },

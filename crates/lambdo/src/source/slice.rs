@@ -32,6 +32,11 @@ impl Slice {
         }
     }
 
+    /// Text made here, not read from the event.
+    pub(crate) fn owned(text: String) -> Slice {
+        Slice::Owned(text.into_boxed_str())
+    }
+
     /// From an optional string: missing is empty.
     pub(crate) fn or_empty(event: &[u8], text: Option<Text<'_>>) -> Slice {
         text.map_or(Slice::Owned(Box::default()), |text| Slice::new(event, text))
