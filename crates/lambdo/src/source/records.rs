@@ -6,7 +6,7 @@
 use std::fmt;
 
 use serde::{
-    de::{self, IgnoredAny, MapAccess, Visitor},
+    de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor},
     Deserialize, Deserializer,
 };
 use serde_json::value::RawValue;
@@ -174,23 +174,33 @@ impl<'de> Deserialize<'de> for SnsFields<'de> {
     }
 }
 
-impl<'de> Deserialize<'de> for RecordFields<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(RecordVisitor)
+/// Reads one element of a `Records` array into a new last record of the vector it
+/// holds. A record is a few hundred bytes: returned by value, it would be copied through
+/// every layer of the deserializer and again into the vector.
+pub(crate) struct RecordSeed<'v, 'de>(pub(crate) &'v mut Vec<RecordFields<'de>>);
+
+impl<'de> DeserializeSeed<'de> for RecordSeed<'_, 'de> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        self.0.push(RecordFields::default());
+        let record = self.0.last_mut().expect("a record was just added");
+        deserializer.deserialize_any(RecordVisitor(record))
     }
 }
 
-struct RecordVisitor;
+/// Fills one record; an element that is not an object stays a record of no source.
+struct RecordVisitor<'r, 'de>(&'r mut RecordFields<'de>);
 
-impl<'de> Visitor<'de> for RecordVisitor {
-    type Value = RecordFields<'de>;
+impl<'de> Visitor<'de> for RecordVisitor<'_, 'de> {
+    type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a record")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut record = RecordFields::default();
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let record = self.0;
         while let Some(key) = map.next_key::<Text<'de>>()? {
             let source = &mut record.source;
             match key.as_str() {
@@ -219,16 +229,15 @@ impl<'de> Visitor<'de> for RecordVisitor {
                 }
             }
         }
-        Ok(record)
+        Ok(())
     }
 
-    // A record that is not an object belongs to no source; it is still one record.
-    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(RecordFields::default())
+        Ok(())
     }
 
-    scalars_answer!(RecordFields::default());
+    scalars_answer!(());
 }
 
 /// Reads the value of an SQS record's field into `field` of the record's SQS fields;
@@ -258,13 +267,31 @@ where
 mod tests {
     use super::*;
 
+    /// The records of a JSON array, read as the shape pass reads them.
+    fn records(json: &str) -> Vec<RecordFields<'_>> {
+        struct Records;
+        impl<'de> Visitor<'de> for Records {
+            type Value = Vec<RecordFields<'de>>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an array")
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut records = Vec::new();
+                while seq.next_element_seed(RecordSeed(&mut records))?.is_some() {}
+                Ok(records)
+            }
+        }
+        serde_json::Deserializer::from_str(json)
+            .deserialize_seq(Records)
+            .unwrap()
+    }
+
     #[test]
     fn reads_the_fields_and_tolerates_anything() {
-        let records: Vec<RecordFields<'_>> = serde_json::from_str(
+        let records = records(
             r#"[{"eventSource":"aws:sqs","messageId":"m-1","body":"{\"a\":1}","attributes":{"x":"1"},"other":[1]},
                  7, "text", null, [1, {"eventSource": "inner"}]]"#,
-        )
-        .unwrap();
+        );
         assert_eq!(records.len(), 5);
         assert_eq!(records[0].event_source.as_ref().unwrap().as_str(), "aws:sqs");
         let SourceFields::Sqs(sqs) = &records[0].source else {
@@ -285,13 +312,12 @@ mod tests {
 
     #[test]
     fn sns_notifications_are_read_without_failing_on_any_shape() {
-        let records: Vec<RecordFields<'_>> = serde_json::from_str(
+        let records = records(
             r#"[{"EventSource":"aws:sns","Sns":{"MessageId":"m-1","Message":"{\"a\":1}","Subject":null,
                   "TopicArn":"arn:t","MessageAttributes":{"k":{"Type":"String","Value":"v"}},"Signature":"x"}},
                  {"Sns":{"MessageId":"m-2","Subject":{"not":"text"},"Message":[1]}},
                  {"Sns":5}]"#,
-        )
-        .unwrap();
+        );
         fn sns<'r, 'a>(record: &'r RecordFields<'a>) -> &'r SnsFields<'a> {
             match &record.source {
                 SourceFields::Sns(sns) => sns,

@@ -7,14 +7,14 @@
 
 use std::{borrow::Cow, fmt};
 
-use super::records::RecordFields;
+use super::records::{RecordFields, RecordSeed};
 use crate::{
     http::{HttpEvent, HttpFields, HttpPayload},
     text::Text,
     Error,
 };
 use serde::{
-    de::{self, IgnoredAny, MapAccess, Visitor},
+    de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor},
     Deserialize, Deserializer,
 };
 
@@ -55,7 +55,13 @@ impl<'a> EventShape<'a> {
             return Err(Error::InvalidJson(error));
         };
         let mut de = serde_json::Deserializer::from_str(text);
-        let shape = EventShape::deserialize(&mut de).map_err(Error::InvalidJson)?;
+        // Room for as many records as a batch of this size may hold (the smallest
+        // records are a few hundred bytes): the records vector is then filled without
+        // growing, which would copy every record read so far each time.
+        let records_room = (bytes.len() / 1024 + 1).min(MAX_RECORDS_ROOM);
+        let shape = de
+            .deserialize_any(ShapeVisitor { records_room })
+            .map_err(Error::InvalidJson)?;
         de.end().map_err(Error::InvalidJson)?;
         if let EventShape::OtherObject(keys) = shape {
             // Only events that no source takes need their keys, for the error message:
@@ -110,11 +116,8 @@ impl fmt::Display for EventShape<'_> {
 
 const MAX_KEYS_DESCRIBED: usize = 8;
 
-impl<'de> Deserialize<'de> for EventShape<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(ShapeVisitor)
-    }
-}
+/// Lambda's largest batches (Kinesis, DynamoDB Streams, SQS with a batching window).
+const MAX_RECORDS_ROOM: usize = 10_000;
 
 /// The first keys of a JSON object.
 struct KeyList(Vec<String>);
@@ -146,44 +149,50 @@ impl<'de> Deserialize<'de> for KeyList {
     }
 }
 
-/// The value of a top-level `Records` key: the records (see [`RecordFields`]) when it
-/// is an array; anything else is some other event's field.
-struct RecordsField<'a>(Option<Vec<RecordFields<'a>>>);
+/// Reads the value of a top-level `Records` key: the records (see [`RecordFields`])
+/// when it is an array, with room for `room` of them; `None` for anything else (some
+/// other event's field).
+struct RecordsField {
+    room: usize,
+}
 
-impl<'de> Deserialize<'de> for RecordsField<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct RecordsVisitor;
+impl<'de> DeserializeSeed<'de> for RecordsField {
+    type Value = Option<Vec<RecordFields<'de>>>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        struct RecordsVisitor {
+            room: usize,
+        }
 
         impl<'de> Visitor<'de> for RecordsVisitor {
-            type Value = RecordsField<'de>;
+            type Value = Option<Vec<RecordFields<'de>>>;
 
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("any JSON value")
             }
 
             fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                // Room for one record first: SNS and S3 events carry one, and the
-                // allocator serves small blocks much faster than large ones.
-                let mut records = Vec::with_capacity(seq.size_hint().unwrap_or(1));
-                while let Some(record) = seq.next_element::<RecordFields<'de>>()? {
-                    records.push(record);
-                }
-                Ok(RecordsField(Some(records)))
+                let mut records = Vec::with_capacity(self.room);
+                while seq.next_element_seed(RecordSeed(&mut records))?.is_some() {}
+                Ok(Some(records))
             }
 
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
                 while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                Ok(RecordsField(None))
+                Ok(None)
             }
 
-            scalars_answer!(RecordsField(None));
+            scalars_answer!(None);
         }
 
-        deserializer.deserialize_any(RecordsVisitor)
+        deserializer.deserialize_any(RecordsVisitor { room: self.room })
     }
 }
 
-struct ShapeVisitor;
+struct ShapeVisitor {
+    /// How many records to make room for, should the event be a batch.
+    records_room: usize,
+}
 
 impl<'de> Visitor<'de> for ShapeVisitor {
     type Value = EventShape<'de>;
@@ -198,7 +207,11 @@ impl<'de> Visitor<'de> for ShapeVisitor {
         let (mut source, mut detail_type, mut id, mut has_detail) = (None, None, None, false);
         while let Some(key) = map.next_key::<Text<'de>>()? {
             match key.as_str() {
-                "Records" => records = map.next_value::<RecordsField<'de>>()?.0,
+                "Records" => {
+                    records = map.next_value_seed(RecordsField {
+                        room: self.records_room,
+                    })?;
+                }
                 // EventBridge's envelope; `detail` is the handler's to read.
                 "source" => source = map.next_value::<Option<Text<'de>>>()?,
                 "detail-type" => detail_type = map.next_value::<Option<Text<'de>>>()?,
