@@ -174,10 +174,45 @@ impl<'de> Deserialize<'de> for SnsFields<'de> {
     }
 }
 
+/// Reads the value of a top-level `Records` key: the records when it is an array, with
+/// room for `room` of them up front; `None` for anything else (some other event's field).
+pub(crate) struct RecordsField {
+    pub(crate) room: usize,
+}
+
+impl<'de> DeserializeSeed<'de> for RecordsField {
+    type Value = Option<Vec<RecordFields<'de>>>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for RecordsField {
+    type Value = Option<Vec<RecordFields<'de>>>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut records = Vec::with_capacity(self.room);
+        while seq.next_element_seed(RecordSeed(&mut records))?.is_some() {}
+        Ok(Some(records))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
+
+    scalars_answer!(None);
+}
+
 /// Reads one element of a `Records` array into a new last record of the vector it
 /// holds. A record is a few hundred bytes: returned by value, it would be copied through
 /// every layer of the deserializer and again into the vector.
-pub(crate) struct RecordSeed<'v, 'de>(pub(crate) &'v mut Vec<RecordFields<'de>>);
+struct RecordSeed<'v, 'de>(&'v mut Vec<RecordFields<'de>>);
 
 impl<'de> DeserializeSeed<'de> for RecordSeed<'_, 'de> {
     type Value = ();
@@ -269,21 +304,10 @@ mod tests {
 
     /// The records of a JSON array, read as the shape pass reads them.
     fn records(json: &str) -> Vec<RecordFields<'_>> {
-        struct Records;
-        impl<'de> Visitor<'de> for Records {
-            type Value = Vec<RecordFields<'de>>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an array")
-            }
-            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                let mut records = Vec::new();
-                while seq.next_element_seed(RecordSeed(&mut records))?.is_some() {}
-                Ok(records)
-            }
-        }
-        serde_json::Deserializer::from_str(json)
-            .deserialize_seq(Records)
+        RecordsField { room: 1 }
+            .deserialize(&mut serde_json::Deserializer::from_str(json))
             .unwrap()
+            .expect("an array")
     }
 
     #[test]

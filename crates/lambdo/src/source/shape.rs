@@ -7,14 +7,14 @@
 
 use std::{borrow::Cow, fmt};
 
-use super::records::{RecordFields, RecordSeed};
+use super::records::{RecordFields, RecordsField};
 use crate::{
     http::{HttpEvent, HttpFields, HttpPayload},
     text::Text,
     Error,
 };
 use serde::{
-    de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor},
+    de::{self, IgnoredAny, MapAccess, Visitor},
     Deserialize, Deserializer,
 };
 
@@ -146,46 +146,6 @@ impl<'de> Deserialize<'de> for KeyList {
         }
 
         deserializer.deserialize_map(KeysVisitor)
-    }
-}
-
-/// Reads the value of a top-level `Records` key: the records (see [`RecordFields`])
-/// when it is an array, with room for `room` of them; `None` for anything else (some
-/// other event's field).
-struct RecordsField {
-    room: usize,
-}
-
-impl<'de> DeserializeSeed<'de> for RecordsField {
-    type Value = Option<Vec<RecordFields<'de>>>;
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-        struct RecordsVisitor {
-            room: usize,
-        }
-
-        impl<'de> Visitor<'de> for RecordsVisitor {
-            type Value = Option<Vec<RecordFields<'de>>>;
-
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("any JSON value")
-            }
-
-            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                let mut records = Vec::with_capacity(self.room);
-                while seq.next_element_seed(RecordSeed(&mut records))?.is_some() {}
-                Ok(Some(records))
-            }
-
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                Ok(None)
-            }
-
-            scalars_answer!(None);
-        }
-
-        deserializer.deserialize_any(RecordsVisitor { room: self.room })
     }
 }
 
