@@ -422,29 +422,30 @@ fn run_record<'a, S, P>(
             .map_err(|panic| Error::Panic(panic_message(panic.as_ref())))
     });
     async move {
-        let span = tracing::info_span!(RECORD_SPAN, correlation_id = %id);
-        let result = match call {
-            Ok(call) => match AssertUnwindSafe(call)
-                .catch_unwind()
-                .instrument(span.clone())
-                .await
-            {
-                Ok(result) => result,
-                Err(panic) => Err(Error::Panic(panic_message(panic.as_ref()))),
-            },
-            Err(error) => Err(error),
-        };
-        if let Err(error) = &result {
-            span.in_scope(|| {
+        // A `&str` field: recorded without formatting.
+        let span = tracing::info_span!(RECORD_SPAN, correlation_id = id);
+        // The failure is logged inside the span too, so the span is entered once per
+        // poll and never cloned.
+        async move {
+            let result = match call {
+                Ok(call) => match AssertUnwindSafe(call).catch_unwind().await {
+                    Ok(result) => result,
+                    Err(panic) => Err(Error::Panic(panic_message(panic.as_ref()))),
+                },
+                Err(error) => Err(error),
+            };
+            if let Err(error) = &result {
                 tracing::error!(
                     item_identifier = id,
                     error_type = error.error_type(),
                     error = %error,
                     "the record failed"
                 );
-            });
+            }
+            result
         }
-        result
+        .instrument(span)
+        .await
     }
 }
 

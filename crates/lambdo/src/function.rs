@@ -124,8 +124,8 @@ impl Function {
         // Every log line of the invocation carries these (see `crate::logs`).
         let span = tracing::info_span!(
             "lambdo.invocation",
-            request_id = %context.request_id,
-            function_arn = %context.invoked_function_arn,
+            request_id = context.request_id.as_str(),
+            function_arn = context.invoked_function_arn.as_str(),
             xray_trace_id = tracing::field::Empty,
             cold_start,
             correlation_id = tracing::field::Empty,

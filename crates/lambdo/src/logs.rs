@@ -18,7 +18,9 @@ use tracing::{
     field::{Field, Visit},
     span, Event, Subscriber,
 };
-use tracing_subscriber::{fmt::MakeWriter, layer::Context as LayerContext, registry::LookupSpan, Layer};
+use tracing_subscriber::{
+    filter::LevelFilter, fmt::MakeWriter, layer::Context as LayerContext, registry::LookupSpan, Layer,
+};
 
 /// The name of the span lambdo opens around every invocation.
 pub(crate) const INVOCATION_SPAN: &str = "lambdo.invocation";
@@ -292,24 +294,57 @@ where
             target: event.metadata().target(),
             fields: &recorded.fields,
         };
-        let Ok(mut bytes) = serde_json::to_vec(&line) else {
+        // Room for a typical line up front: growing the buffer byte by byte from empty
+        // cost more than writing the line.
+        let mut bytes = Vec::with_capacity(512);
+        if serde_json::to_writer(&mut bytes, &line).is_err() {
             return;
-        };
+        }
         bytes.push(b'\n');
         // One write per line, so lines from concurrent invocations never interleave.
         let _ = self.make_writer.make_writer().write_all(&bytes);
     }
 }
 
-/// The level filter: `AWS_LAMBDA_LOG_LEVEL`, then `RUST_LOG`, default `info`.
-pub(crate) fn env_filter() -> tracing_subscriber::EnvFilter {
-    use tracing_subscriber::EnvFilter;
-    let level = std::env::var("AWS_LAMBDA_LOG_LEVEL")
-        .ok()
-        .map(|level| level.to_ascii_lowercase())
-        .or_else(|| std::env::var("RUST_LOG").ok())
-        .unwrap_or_else(|| "info".to_owned());
-    EnvFilter::try_new(&level).unwrap_or_else(|_| EnvFilter::new("info"))
+/// What decides which spans and lines are recorded: `AWS_LAMBDA_LOG_LEVEL` (Lambda's
+/// `TRACE`…`FATAL`; `FATAL` is `error`), then `RUST_LOG`, default `info`.
+#[derive(Debug, Clone, PartialEq)]
+enum FilterSetting {
+    /// One level for everything: a `LevelFilter`, which decides once per log statement.
+    Level(LevelFilter),
+    /// Directives per target (`lambdo=debug,hyper=warn`): an `EnvFilter`, which also
+    /// looks every span up as it is entered, left and closed, so it is kept for the
+    /// settings that need it.
+    Directives(String),
+}
+
+impl FilterSetting {
+    fn new(lambda_level: Option<&str>, rust_log: Option<&str>) -> Self {
+        let setting = match lambda_level.map(str::to_ascii_lowercase) {
+            Some(level) if level == "fatal" => "error".to_owned(),
+            Some(level) => level,
+            None => rust_log.unwrap_or("info").to_owned(),
+        };
+        match setting.trim().parse::<LevelFilter>() {
+            Ok(level) => FilterSetting::Level(level),
+            Err(_) => FilterSetting::Directives(setting),
+        }
+    }
+
+    fn from_env() -> Self {
+        let var = |name: &str| std::env::var(name).ok().filter(|value| !value.trim().is_empty());
+        FilterSetting::new(var("AWS_LAMBDA_LOG_LEVEL").as_deref(), var("RUST_LOG").as_deref())
+    }
+
+    fn layer<S: Subscriber + for<'a> LookupSpan<'a>>(self) -> Box<dyn Layer<S> + Send + Sync> {
+        match self {
+            FilterSetting::Level(level) => Box::new(level),
+            FilterSetting::Directives(directives) => Box::new(
+                tracing_subscriber::EnvFilter::try_new(&directives)
+                    .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+            ),
+        }
+    }
 }
 
 /// Installs lambdo's default subscriber unless the program has one: JSON in Lambda,
@@ -320,18 +355,88 @@ pub(crate) fn install_default(in_lambda: bool) {
         Ok(format) => format.eq_ignore_ascii_case("json"),
         Err(_) => in_lambda,
     };
+    let filter = FilterSetting::from_env().layer();
     // A program (or a test) that installed its own subscriber keeps it: `try_init`
     // fails then, and that is fine.
     if json {
         let _ = tracing_subscriber::registry()
-            .with(env_filter())
+            .with(filter)
             .with(JsonLogLayer::stdout())
             .try_init();
     } else {
-        let _ = tracing_subscriber::fmt()
-            .with_env_filter(env_filter())
+        let text = tracing_subscriber::fmt::layer()
             .with_ansi(!in_lambda)
-            .with_writer(std::io::stderr)
-            .try_init();
+            .with_writer(std::io::stderr);
+        let _ = tracing_subscriber::registry().with(filter).with(text).try_init();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_plain_level_is_a_level_filter_and_anything_else_directives() {
+        let level = |filter: LevelFilter| FilterSetting::Level(filter);
+        assert_eq!(FilterSetting::new(None, None), level(LevelFilter::INFO));
+        assert_eq!(
+            FilterSetting::new(Some("DEBUG"), Some("warn")),
+            level(LevelFilter::DEBUG)
+        );
+        assert_eq!(FilterSetting::new(Some("FATAL"), None), level(LevelFilter::ERROR));
+        assert_eq!(FilterSetting::new(None, Some("trace")), level(LevelFilter::TRACE));
+        assert_eq!(
+            FilterSetting::new(None, Some("lambdo=debug,hyper=warn")),
+            FilterSetting::Directives("lambdo=debug,hyper=warn".to_owned())
+        );
+    }
+
+    /// Both kinds of filter let through what their setting names, and nothing more.
+    #[test]
+    fn each_setting_filters_by_its_levels() {
+        use std::sync::{Arc, Mutex};
+        use tracing_subscriber::prelude::*;
+
+        #[derive(Clone, Default)]
+        struct Lines(Arc<Mutex<Vec<u8>>>);
+        impl std::io::Write for Lines {
+            fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+                self.0.lock().unwrap().extend_from_slice(bytes);
+                Ok(bytes.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        for (setting, expected) in [
+            (FilterSetting::new(Some("WARN"), None), vec!["kept warn"]),
+            (
+                FilterSetting::new(None, Some("warn,lambdo_filter_test=debug")),
+                vec!["kept debug", "kept warn"],
+            ),
+        ] {
+            let lines = Lines::default();
+            let writer = lines.clone();
+            let subscriber = tracing_subscriber::registry()
+                .with(setting.clone().layer())
+                .with(JsonLogLayer::new(move || writer.clone()));
+            tracing::subscriber::with_default(subscriber, || {
+                tracing::debug!(target: "lambdo_filter_test", "kept debug");
+                tracing::debug!(target: "elsewhere", "dropped debug");
+                tracing::info!(target: "elsewhere", "dropped info");
+                tracing::warn!(target: "elsewhere", "kept warn");
+            });
+            let text = String::from_utf8(lines.0.lock().unwrap().clone()).unwrap();
+            let messages: Vec<String> = text
+                .lines()
+                .map(|line| {
+                    serde_json::from_str::<Value>(line).unwrap()["message"]
+                        .as_str()
+                        .unwrap()
+                        .to_owned()
+                })
+                .collect();
+            assert_eq!(messages, expected, "{setting:?}");
+        }
     }
 }
