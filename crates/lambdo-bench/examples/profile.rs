@@ -4,6 +4,8 @@
 //! (record sources: `lambdo_<source>` or `hand_written_<source>` on a `<source><N>`
 //! batch of N records, for `sqs`, `kinesis`, `dynamodb` and `sns`; `borrowed_sqs` and
 //! `borrowed_sns`: the borrowed envelope alone, no framework)
+//! With `LAMBDO_BENCH_LOGS=1`, lambdo's Lambda log subscriber is installed (lines go
+//! nowhere): spans and log lines then cost what they cost in a deployment.
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -29,6 +31,9 @@ fn main() {
                 .1
         }
     };
+    if std::env::var_os("LAMBDO_BENCH_LOGS").is_some() {
+        lambdo_bench::install_json_logs();
+    }
     let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
     let lambdo = lambdo_bench::Lambdo::default();
     let lambda_http = lambdo_bench::LambdaHttp::default();
