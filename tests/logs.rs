@@ -132,3 +132,61 @@ fn reserved_json_is_written_once_per_line() {
     assert_eq!(lines.len(), 1);
     assert_eq!(lines[0]["message"], "two\nlines");
 }
+
+/// An invocation whose only work is one record (an SNS notification, an EventBridge
+/// event) logs in the invocation's span, which then carries the record's identifier; a
+/// batch's records each log in their own span.
+#[tokio::test]
+async fn single_record_invocations_carry_the_record_id() {
+    use lambdo::{eventbridge::Event, sns::Notification, sqs::Message};
+
+    async fn on_notification(notification: Notification<serde_json::Value>) {
+        tracing::info!(kind = "sns", "notified");
+        assert!(notification.message.is_object());
+    }
+    async fn on_event(event: Event<serde_json::Value>) {
+        tracing::info!(kind = "eventbridge", "event");
+        assert!(event.detail.is_object());
+    }
+    async fn on_message(message: Message<serde_json::Value>) {
+        tracing::info!(kind = "sqs", "message");
+        assert!(message.body.is_object());
+    }
+
+    let (captured, _guard) = CapturedLogs::install();
+    let app = App::new(())
+        .sns(on_notification)
+        .eventbridge("orders", "OrderPlaced", on_event)
+        .sqs(on_message);
+    let client = TestClient::new(app.into_function());
+    let sns = lambdo_testing::sns_event("orders", &json!({"n": 1}));
+    let eventbridge = lambdo_testing::eventbridge_event("orders", "OrderPlaced", &json!({"n": 2}));
+    let sqs = lambdo_testing::SqsBatch::standard("orders")
+        .message(&json!({"n": 3}))
+        .message(&json!({"n": 4}))
+        .to_event();
+    for event in [&sns, &eventbridge, &sqs] {
+        assert!(client.invoke(event).await.is_ok());
+    }
+
+    let lines = captured.lines();
+    let correlation = |kind: &str| -> Vec<serde_json::Value> {
+        lines
+            .iter()
+            .filter(|line| line["kind"] == kind)
+            .map(|line| line["correlation_id"].clone())
+            .collect()
+    };
+    assert_eq!(
+        correlation("sns"),
+        [sns["Records"][0]["Sns"]["MessageId"].clone()]
+    );
+    assert_eq!(correlation("eventbridge"), [eventbridge["id"].clone()]);
+    let message_ids: Vec<_> = sqs["Records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|record| record["messageId"].clone())
+        .collect();
+    assert_eq!(correlation("sqs"), message_ids);
+}

@@ -28,8 +28,9 @@ use crate::{
     BoxError, Context, Error, Handler,
 };
 
-/// The span each record's handler runs in; its `correlation_id` is the record's
-/// identifier (see [`crate::logs`]).
+/// The span each record of a batch runs in; its `correlation_id` is the record's
+/// identifier (see [`crate::logs`]). A record alone in an event that takes no partial
+/// response (SNS, EventBridge) runs in the invocation's span instead.
 pub(crate) const RECORD_SPAN: &str = "lambdo.record";
 
 /// How a batch source processes its records.
@@ -273,6 +274,7 @@ impl<S: Send + Sync + 'static, P: FromRecords> RecordsSource<S> for BatchSource<
         state: &'a S,
     ) -> futures_util::future::BoxFuture<'a, Result<Box<RawValue>, Error>> {
         Box::pin(async move {
+            let only_record = records.len() == 1;
             let pending = records
                 .into_iter()
                 .enumerate()
@@ -292,9 +294,15 @@ impl<S: Send + Sync + 'static, P: FromRecords> RecordsSource<S> for BatchSource<
                 .await;
             }
             let mut first_error = None;
+            // An SNS notification is alone in its event: the invocation is its span.
+            let span = if only_record {
+                RecordSpan::Invocation
+            } else {
+                RecordSpan::Own
+            };
             for Pending { id, payload, .. } in pending {
                 let id = id.get(event);
-                if let Err(error) = run_record(id, payload, &self.handler, context, state).await {
+                if let Err(error) = run_record(id, payload, &self.handler, context, state, span).await {
                     first_error.get_or_insert(error);
                 }
             }
@@ -337,7 +345,7 @@ async fn process<S: Sync, P: Send + 'static>(
                 let outcome = if deadline.is_near() {
                     Outcome::NotStarted(NotStarted::Deadline)
                 } else {
-                    run_record(id.get(event), payload, handler, context, state)
+                    run_record(id.get(event), payload, handler, context, state, RecordSpan::Own)
                         .await
                         .into()
                 };
@@ -360,7 +368,7 @@ async fn process<S: Sync, P: Send + 'static>(
             } else if deadline.is_near() {
                 Outcome::NotStarted(NotStarted::Deadline)
             } else {
-                run_record(id.get(event), payload, handler, context, state)
+                run_record(id.get(event), payload, handler, context, state, RecordSpan::Own)
                     .await
                     .into()
             };
@@ -374,8 +382,9 @@ async fn process<S: Sync, P: Send + 'static>(
     respond(event, &outcomes, options)
 }
 
-/// Runs the handler of a single event (EventBridge): the record engine's span, panic
-/// guard and failure log, and `null` for a response.
+/// Runs the handler of a single event (EventBridge) in the invocation's span, which
+/// gets the event's id as its `correlation_id`: the record engine's panic guard and
+/// failure log, and `null` for a response.
 pub(crate) async fn run_one<S, P>(
     id: &str,
     payload: P,
@@ -383,7 +392,7 @@ pub(crate) async fn run_one<S, P>(
     context: &Context,
     state: &S,
 ) -> Result<Box<RawValue>, Error> {
-    run_record(id, Ok(payload), handler, context, state).await?;
+    run_record(id, Ok(payload), handler, context, state, RecordSpan::Invocation).await?;
     Ok(null())
 }
 
@@ -401,6 +410,18 @@ impl From<Result<(), Error>> for Outcome {
     }
 }
 
+/// Which span a record's handler runs (and its failure is logged) in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RecordSpan {
+    /// A `lambdo.record` span of its own, whose `correlation_id` is the record's
+    /// identifier: every record of a batch.
+    Own,
+    /// The invocation's span, given the record's identifier as its `correlation_id`:
+    /// for an invocation whose only work is this record (an SNS notification, an
+    /// EventBridge event), a second span would say nothing the first does not.
+    Invocation,
+}
+
 /// Runs one record's handler in its span, turning every way it can fail (decode error,
 /// handler error, panic) into an error, logged with the record's identifier.
 ///
@@ -415,6 +436,7 @@ fn run_record<'a, S, P>(
     handler: &RecordFn<S, P>,
     context: &Context,
     state: &S,
+    span: RecordSpan,
 ) -> impl Future<Output = Result<(), Error>> + Send + 'a {
     // Decoding happens in the handler's extractors, synchronously: guard it too.
     let call = payload.and_then(|payload| {
@@ -422,11 +444,9 @@ fn run_record<'a, S, P>(
             .map_err(|panic| Error::Panic(panic_message(panic.as_ref())))
     });
     async move {
-        // A `&str` field: recorded without formatting.
-        let span = tracing::info_span!(RECORD_SPAN, correlation_id = id);
         // The failure is logged inside the span too, so the span is entered once per
         // poll and never cloned.
-        async move {
+        let work = async move {
             let result = match call {
                 Ok(call) => match AssertUnwindSafe(call).catch_unwind().await {
                     Ok(result) => result,
@@ -443,9 +463,18 @@ fn run_record<'a, S, P>(
                 );
             }
             result
+        };
+        match span {
+            // A `&str` field: recorded without formatting.
+            RecordSpan::Own => {
+                work.instrument(tracing::info_span!(RECORD_SPAN, correlation_id = id))
+                    .await
+            }
+            RecordSpan::Invocation => {
+                tracing::Span::current().record("correlation_id", id);
+                work.await
+            }
         }
-        .instrument(span)
-        .await
     }
 }
 
@@ -460,10 +489,13 @@ fn respond(
         (NotStarted::EarlierFailure, 0, None),
     ];
     for (id, outcome) in outcomes {
+        // Only the failed records' identifiers are read back from the event.
+        if let Outcome::Succeeded = outcome {
+            continue;
+        }
         let id = id.get(event);
         match outcome {
-            Outcome::Succeeded => continue,
-            Outcome::Failed => {}
+            Outcome::Succeeded | Outcome::Failed => {}
             Outcome::NotStarted(reason) => {
                 let (_, count, first) = not_started
                     .iter_mut()
