@@ -142,17 +142,40 @@ impl Error {
 
     /// Decodes `bytes` into `T`, naming the failing JSON path on error.
     ///
-    /// The path is tracked only on the way to an error: tracking costs about as much
-    /// as the decoding itself, so the first pass goes without it and only a failed
-    /// decode runs again to find where it failed.
+    /// Bytes that are UTF-8 (all JSON is) are decoded as text: `serde_json` checks every
+    /// string of a byte slice for UTF-8 on its own, which costs more than checking the
+    /// whole slice once.
     pub(crate) fn decode<'de, T: serde::Deserialize<'de>>(
         bytes: &'de [u8],
         target: &str,
     ) -> Result<T, Error> {
-        if let Ok(value) = serde_json::from_slice(bytes) {
+        match std::str::from_utf8(bytes) {
+            Ok(text) => Error::decode_str(text, target),
+            Err(_) => Error::decode_from(|| serde_json::de::SliceRead::new(bytes), target),
+        }
+    }
+
+    /// Decodes `text` into `T`, naming the failing JSON path on error.
+    pub(crate) fn decode_str<'de, T: serde::Deserialize<'de>>(
+        text: &'de str,
+        target: &str,
+    ) -> Result<T, Error> {
+        Error::decode_from(|| serde_json::de::StrRead::new(text), target)
+    }
+
+    /// The path is tracked only on the way to an error: tracking costs about as much
+    /// as the decoding itself, so the first pass goes without it and only a failed
+    /// decode runs again to find where it failed.
+    fn decode_from<'de, R, T>(read: impl Fn() -> R, target: &str) -> Result<T, Error>
+    where
+        R: serde_json::de::Read<'de>,
+        T: serde::Deserialize<'de>,
+    {
+        let mut de = serde_json::Deserializer::new(read());
+        if let Ok(value) = T::deserialize(&mut de).and_then(|value| de.end().map(|()| value)) {
             return Ok(value);
         }
-        let mut de = serde_json::Deserializer::from_slice(bytes);
+        let mut de = serde_json::Deserializer::new(read());
         let value =
             serde_path_to_error::deserialize(&mut de).map_err(|err| Error::from_path_error(err, target))?;
         de.end().map_err(Error::InvalidJson)?;

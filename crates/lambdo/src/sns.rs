@@ -99,7 +99,7 @@ impl<T: DeserializeOwned> Notification<T> {
         timestamp: &str,
         message_attributes: Option<&str>,
     ) -> Result<Self, String> {
-        let message = Error::decode(message.as_bytes(), std::any::type_name::<T>())
+        let message = Error::decode_str(message, std::any::type_name::<T>())
             .map_err(|error| format!("in `Message`: {error}"))?;
         let message_attributes = match message_attributes {
             Some(raw) => serde_json::from_str::<Option<_>>(raw)

@@ -202,7 +202,7 @@ impl<T> std::ops::Deref for Message<T> {
 
 impl<S, T: DeserializeOwned> FromPayload<S, SqsRecord> for Message<T> {
     fn from_payload(record: SqsRecord, _context: &Context, _state: &S) -> Result<Self, Error> {
-        let body = Error::decode(record.body().as_bytes(), std::any::type_name::<T>())?;
+        let body = Error::decode_str(record.body(), std::any::type_name::<T>())?;
         Ok(Message { body, record })
     }
 }
