@@ -288,6 +288,22 @@ mod tests {
         assert_eq!(err.error_type(), "Lambdo.InvalidEvent");
     }
 
+    /// Bytes that are not UTF-8 are read as bytes: a string with a stray byte is
+    /// invalid JSON, and a path error still names its path.
+    #[test]
+    fn bytes_that_are_not_utf8_decode_as_bytes() {
+        let err =
+            Error::decode::<Order>(b"{\"lines\":[{\"sku\":\"\xff\",\"quantity\":1}]}", "Order").unwrap_err();
+        assert_eq!(err.error_type(), "Lambdo.InvalidEvent");
+        let err = Error::decode::<Order>(b"{\"lines\":[{\"sku\":1}]}\xff", "Order").unwrap_err();
+        match &err {
+            Error::Decode { path, .. } => assert_eq!(path, "lines[0].sku"),
+            other => panic!("unexpected {other:?}"),
+        }
+        let order = Error::decode_str::<Order>(r#"{"lines":[{"sku":"é","quantity":1}]}"#, "Order").unwrap();
+        assert_eq!(order.lines[0].sku, "é");
+    }
+
     #[test]
     fn nested_lambdo_errors_keep_their_type() {
         let inner = Error::Panic("boom".into());
