@@ -4,10 +4,11 @@
 //! - [`LambdoRecords`]: lambdo's handler for the source (`Message<Order>`,
 //!   `Record<Order>`, `Change<Order>`, `Notification<Order>`): its lazy, borrowed
 //!   envelope and its batch engine (spans, panic guard, deadline guard);
-//! - `hand_written_*`: the consumer people write today: the event decoded into its
-//!   `aws_lambda_events` type (owned strings, hash maps of attributes, images as
-//!   `serde_dynamo` items), each payload decoded with `serde_json` or `serde_dynamo`,
-//!   failures collected into the source's batch response.
+//! - `hand_written_*`: the consumer people write today: a `lambda_runtime` handler of
+//!   the source's `aws_lambda_events` type (owned strings, hash maps of attributes,
+//!   images as `serde_dynamo` items), each payload decoded with `serde_json` or
+//!   `serde_dynamo`, failures collected into the source's batch response; run as
+//!   `lambda_runtime` runs a handler (see [`as_lambda_runtime`]).
 //!
 //! Both fail the same records (quantity 0 in SQS batches; streams and SNS carry none,
 //! as a stream consumer stops at its first failure), so they answer the same bytes.
@@ -22,12 +23,13 @@ use aws_lambda_events::{
     },
     sqs::SqsMessage,
 };
-use std::borrow::Cow;
+use std::{borrow::Cow, future::Future, pin::pin, task::Poll};
 
 use bytes::Bytes;
+use lambda_runtime::{Context, LambdaEvent};
 use lambdo::{dynamodb::Change, kinesis::Record, sns::Notification, sqs::Message, App};
 use lambdo_testing::{DynamoDbStreamBatch, KinesisBatch, SqsBatch};
-use serde::{Deserialize, Serialize};
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use serde_json::value::RawValue;
 
 use crate::context;
@@ -159,11 +161,36 @@ impl LambdoRecords {
     }
 }
 
+/// A hand-written handler as `lambda_runtime` runs it for each invocation: the event's
+/// bytes deserialized into the handler's event type, handed over with the invocation's
+/// `Context`, the handler's future run, its response serialized. (`lambda_runtime`
+/// makes that `Context` for every handler; lambdo's side of the benchmark gets one per
+/// call too.) The future is polled once: these handlers never wait.
+pub fn as_lambda_runtime<E, R, Fut>(event: &[u8], handler: impl FnOnce(LambdaEvent<E>) -> Fut) -> Vec<u8>
+where
+    E: DeserializeOwned,
+    R: Serialize,
+    Fut: Future<Output = Result<R, lambda_runtime::Error>>,
+{
+    let payload: E = serde_json::from_slice(event).expect("the handler's event type");
+    let mut future = pin!(handler(LambdaEvent::new(payload, context())));
+    let Poll::Ready(response) = future
+        .as_mut()
+        .poll(&mut std::task::Context::from_waker(std::task::Waker::noop()))
+    else {
+        panic!("a hand-written handler waited");
+    };
+    serde_json::to_vec(&response.expect("a response")).expect("serializable")
+}
+
 /// The hand-written SQS consumer on `aws_lambda_events`.
 pub fn hand_written_sqs(event: &[u8]) -> Vec<u8> {
-    let event: SqsEvent = serde_json::from_slice(event).expect("an SQS event");
+    as_lambda_runtime(event, on_sqs_event)
+}
+
+async fn on_sqs_event(event: LambdaEvent<SqsEvent>) -> Result<SqsBatchResponse, lambda_runtime::Error> {
     let mut response = SqsBatchResponse::default();
-    for SqsMessage { message_id, body, .. } in event.records {
+    for SqsMessage { message_id, body, .. } in event.payload.records {
         let accepted = serde_json::from_str::<Order>(body.as_deref().unwrap_or_default())
             .map_err(|err| err.to_string())
             .and_then(|order| accept(&order));
@@ -173,7 +200,7 @@ pub fn hand_written_sqs(event: &[u8]) -> Vec<u8> {
             response.batch_item_failures.push(failure);
         }
     }
-    serde_json::to_vec(&response).expect("serializable")
+    Ok(response)
 }
 
 /// A batch event's `Records`, for the borrowed consumers.
@@ -187,7 +214,9 @@ struct Records<T> {
 /// around it: the envelope read borrowed (ids and body as `Cow<str>`, attributes as raw
 /// JSON, the fields nobody reads skipped), each body decoded, failures collected. What
 /// lambdo's envelope costs at best; the rest of lambdo's figure is its record engine.
+/// It is handed the invocation's `Context`, as every handler is.
 pub fn borrowed_sqs(event: &[u8]) -> Vec<u8> {
+    let _context: Context = context();
     // Fields read (borrowed or validated) as lambdo reads them, though unused here.
     #[allow(dead_code)]
     #[derive(Deserialize)]
@@ -224,6 +253,7 @@ pub fn borrowed_sqs(event: &[u8]) -> Vec<u8> {
 /// The same floor for an SNS event: the notification's text fields borrowed, its
 /// attributes raw, the message decoded.
 pub fn borrowed_sns(event: &[u8]) -> Vec<u8> {
+    let _context: Context = context();
     #[derive(Deserialize)]
     struct Record<'a> {
         #[serde(borrow, rename = "Sns")]
@@ -256,10 +286,15 @@ pub fn borrowed_sns(event: &[u8]) -> Vec<u8> {
 /// The hand-written Kinesis consumer: stops at the first failure and reports it and
 /// every later record, as a stream consumer must.
 pub fn hand_written_kinesis(event: &[u8]) -> Vec<u8> {
-    let event: KinesisEvent = serde_json::from_slice(event).expect("a Kinesis event");
+    as_lambda_runtime(event, on_kinesis_event)
+}
+
+async fn on_kinesis_event(
+    event: LambdaEvent<KinesisEvent>,
+) -> Result<KinesisEventResponse, lambda_runtime::Error> {
     let mut response = KinesisEventResponse::default();
     let mut failed = false;
-    for record in event.records {
+    for record in event.payload.records {
         failed = failed
             || serde_json::from_slice::<Order>(&record.kinesis.data.0)
                 .map_err(|err| err.to_string())
@@ -271,15 +306,20 @@ pub fn hand_written_kinesis(event: &[u8]) -> Vec<u8> {
             response.batch_item_failures.push(failure);
         }
     }
-    serde_json::to_vec(&response).expect("serializable")
+    Ok(response)
 }
 
 /// The hand-written DynamoDB Streams consumer: new images through `serde_dynamo`.
 pub fn hand_written_dynamodb(event: &[u8]) -> Vec<u8> {
-    let event: DynamoDbEvent = serde_json::from_slice(event).expect("a DynamoDB Streams event");
+    as_lambda_runtime(event, on_dynamodb_event)
+}
+
+async fn on_dynamodb_event(
+    event: LambdaEvent<DynamoDbEvent>,
+) -> Result<DynamoDbEventResponse, lambda_runtime::Error> {
     let mut response = DynamoDbEventResponse::default();
     let mut failed = false;
-    for record in event.records {
+    for record in event.payload.records {
         let new_image = record.change.new_image;
         failed = failed
             || (!new_image.is_empty()
@@ -293,17 +333,20 @@ pub fn hand_written_dynamodb(event: &[u8]) -> Vec<u8> {
             response.batch_item_failures.push(failure);
         }
     }
-    serde_json::to_vec(&response).expect("serializable")
+    Ok(response)
 }
 
 /// The hand-written SNS consumer: any failure fails the invocation.
 pub fn hand_written_sns(event: &[u8]) -> Vec<u8> {
-    let event: SnsEvent = serde_json::from_slice(event).expect("an SNS event");
-    for record in event.records {
-        let order: Order = serde_json::from_str(&record.sns.message).expect("an order");
-        accept(&order).expect("accepted");
+    as_lambda_runtime(event, on_sns_event)
+}
+
+async fn on_sns_event(event: LambdaEvent<SnsEvent>) -> Result<(), lambda_runtime::Error> {
+    for record in event.payload.records {
+        let order: Order = serde_json::from_str(&record.sns.message)?;
+        accept(&order)?;
     }
-    b"null".to_vec()
+    Ok(())
 }
 
 #[cfg(test)]
