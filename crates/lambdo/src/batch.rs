@@ -294,7 +294,8 @@ impl<S: Send + Sync + 'static, P: FromRecords> RecordsSource<S> for BatchSource<
                 .await;
             }
             let mut first_error = None;
-            // An SNS notification is alone in its event: the invocation is its span.
+            // An event of one record (an SNS notification, most S3 notifications): the
+            // invocation is the record's span.
             let span = if only_record {
                 RecordSpan::Invocation
             } else {
@@ -489,21 +490,20 @@ fn respond(
         (NotStarted::EarlierFailure, 0, None),
     ];
     for (id, outcome) in outcomes {
+        let not_started_because = match outcome {
+            Outcome::Succeeded => continue,
+            Outcome::Failed => None,
+            Outcome::NotStarted(reason) => Some(reason),
+        };
         // Only the failed records' identifiers are read back from the event.
-        if let Outcome::Succeeded = outcome {
-            continue;
-        }
         let id = id.get(event);
-        match outcome {
-            Outcome::Succeeded | Outcome::Failed => {}
-            Outcome::NotStarted(reason) => {
-                let (_, count, first) = not_started
-                    .iter_mut()
-                    .find(|(kind, _, _)| kind == reason)
-                    .expect("every reason has a tally");
-                *count += 1;
-                first.get_or_insert(id);
-            }
+        if let Some(reason) = not_started_because {
+            let (_, count, first) = not_started
+                .iter_mut()
+                .find(|(kind, _, _)| kind == reason)
+                .expect("every reason has a tally");
+            *count += 1;
+            first.get_or_insert(id);
         }
         failures.push(ItemFailure { item_identifier: id });
     }

@@ -294,8 +294,8 @@ where
             target: event.metadata().target(),
             fields: &recorded.fields,
         };
-        // Room for a typical line up front: growing the buffer byte by byte from empty
-        // cost more than writing the line.
+        // Room for a typical line up front, so the buffer is not grown (and copied)
+        // several times on the way.
         let mut bytes = Vec::with_capacity(512);
         if serde_json::to_writer(&mut bytes, &line).is_err() {
             return;
