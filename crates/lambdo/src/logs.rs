@@ -10,10 +10,10 @@
 //! To customise, install your own subscriber before `run` (lambdo then leaves it alone)
 //! and add [`JsonLogLayer`] to it where you want Lambda's format.
 
-use std::{io::Write, time::SystemTime};
+use std::{borrow::Cow, io::Write, sync::Arc, time::SystemTime};
 
 use serde::Serialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use tracing::{
     field::{Field, Visit},
     span, Event, Subscriber,
@@ -111,20 +111,21 @@ where
     }
 }
 
-/// The fields of lambdo's invocation span.
+/// The fields of lambdo's invocation span. Shared strings: every line of the
+/// invocation takes them, and taking one is then a count, not a copy.
 #[derive(Debug, Default, Clone)]
 struct InvocationFields {
-    request_id: Option<String>,
-    function_arn: Option<String>,
-    xray_trace_id: Option<String>,
-    correlation_id: Option<String>,
+    request_id: Option<Arc<str>>,
+    function_arn: Option<Arc<str>>,
+    xray_trace_id: Option<Arc<str>>,
+    correlation_id: Option<Arc<str>>,
     cold_start: Option<bool>,
 }
 
 impl InvocationFields {
     /// Takes what `inner` (a span further in) knows.
     fn overlay(&mut self, inner: &InvocationFields) {
-        let take = |mine: &mut Option<String>, theirs: &Option<String>| {
+        let take = |mine: &mut Option<Arc<str>>, theirs: &Option<Arc<str>>| {
             if theirs.is_some() {
                 mine.clone_from(theirs);
             }
@@ -139,14 +140,14 @@ impl InvocationFields {
 
 impl Visit for InvocationFields {
     fn record_str(&mut self, field: &Field, value: &str) {
-        let value = Some(value.to_owned());
-        match field.name() {
-            "request_id" | "requestId" => self.request_id = value,
-            "function_arn" => self.function_arn = value,
-            "xray_trace_id" | "xrayTraceId" => self.xray_trace_id = value,
-            "correlation_id" => self.correlation_id = value,
-            _ => {}
-        }
+        let slot = match field.name() {
+            "request_id" | "requestId" => &mut self.request_id,
+            "function_arn" => &mut self.function_arn,
+            "xray_trace_id" | "xrayTraceId" => &mut self.xray_trace_id,
+            "correlation_id" => &mut self.correlation_id,
+            _ => return,
+        };
+        *slot = Some(Arc::from(value));
     }
 
     fn record_bool(&mut self, field: &Field, value: bool) {
@@ -160,11 +161,12 @@ impl Visit for InvocationFields {
     }
 }
 
-/// An event's fields as JSON values; `message` kept apart.
+/// An event's fields as JSON values, in the order they were recorded; `message` kept
+/// apart. Field names are the event's own `&'static str`s, not copies.
 #[derive(Default)]
 struct EventFields {
     message: String,
-    fields: Map<String, Value>,
+    fields: Vec<(Cow<'static, str>, Value)>,
 }
 
 impl EventFields {
@@ -175,11 +177,36 @@ impl EventFields {
                 Value::String(text) => text,
                 other => other.to_string(),
             };
-        } else if RESERVED.contains(&name) {
-            self.fields.insert(format!("field_{name}"), value);
-        } else {
-            self.fields.insert(name.to_owned(), value);
+            return;
         }
+        let name = if RESERVED.contains(&name) {
+            Cow::Owned(format!("field_{name}"))
+        } else {
+            Cow::Borrowed(name)
+        };
+        // A name recorded again replaces its value, as a JSON object keeps one.
+        match self.fields.iter_mut().find(|(known, _)| *known == name) {
+            Some((_, known)) => *known = value,
+            None => self.fields.push((name, value)),
+        }
+    }
+}
+
+/// The event's fields, written as entries of the line's object.
+struct Fields<'a>(&'a [(Cow<'static, str>, Value)]);
+
+impl Serialize for Fields<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.0.iter().map(|(name, value)| (name, value)))
+    }
+}
+
+/// A line's time, written straight into the line (RFC 3339, milliseconds).
+struct Timestamp(humantime::Rfc3339Timestamp);
+
+impl Serialize for Timestamp {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&self.0)
     }
 }
 
@@ -215,7 +242,7 @@ impl Visit for EventFields {
 
 #[derive(Serialize)]
 struct Line<'a> {
-    timestamp: String,
+    timestamp: Timestamp,
     level: &'a str,
     message: &'a str,
     #[serde(rename = "requestId", skip_serializing_if = "Option::is_none")]
@@ -236,7 +263,7 @@ struct Line<'a> {
     correlation_id: Option<&'a str>,
     target: &'a str,
     #[serde(flatten)]
-    fields: &'a Map<String, Value>,
+    fields: Fields<'a>,
 }
 
 impl<S, W> Layer<S> for JsonLogLayer<W>
@@ -280,7 +307,7 @@ where
             }
         }
         let line = Line {
-            timestamp: humantime::format_rfc3339_millis(SystemTime::now()).to_string(),
+            timestamp: Timestamp(humantime::format_rfc3339_millis(SystemTime::now())),
             level: event.metadata().level().as_str(),
             message: &recorded.message,
             request_id: invocation.request_id.as_deref(),
@@ -292,7 +319,7 @@ where
             xray_trace_id: invocation.xray_trace_id.as_deref(),
             correlation_id: invocation.correlation_id.as_deref(),
             target: event.metadata().target(),
-            fields: &recorded.fields,
+            fields: Fields(&recorded.fields),
         };
         // Room for a typical line up front, so the buffer is not grown (and copied)
         // several times on the way.
@@ -391,23 +418,64 @@ mod tests {
         );
     }
 
+    /// What a layer under test wrote.
+    #[derive(Clone, Default)]
+    struct Lines(Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Lines {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl Lines {
+        fn text(&self) -> String {
+            String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+        }
+    }
+
+    /// An event's fields follow lambdo's, in the order they were written; a field named
+    /// like one of lambdo's keeps a `field_` prefix.
+    #[test]
+    fn event_fields_are_written_in_order_after_lambdos() {
+        use tracing_subscriber::prelude::*;
+
+        let lines = Lines::default();
+        let writer = lines.clone();
+        let subscriber = tracing_subscriber::registry().with(JsonLogLayer::new(move || writer.clone()));
+        tracing::subscriber::with_default(subscriber, || {
+            tracing::info!(zebra = 1, apple = "two", level = "shadowed", ok = true, "fields");
+        });
+        let text = lines.text();
+        let at = |key: &str| {
+            text.find(&format!("\"{key}\":"))
+                .unwrap_or_else(|| panic!("{key} in {text}"))
+        };
+        assert!(
+            at("timestamp") < at("target") && at("target") < at("zebra"),
+            "{text}"
+        );
+        assert!(at("zebra") < at("apple") && at("apple") < at("field_level") && at("field_level") < at("ok"));
+        let line: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(line["level"], "INFO");
+        assert_eq!(line["field_level"], "shadowed");
+        assert_eq!(
+            (line["zebra"].clone(), line["apple"].clone()),
+            (1.into(), "two".into())
+        );
+        let timestamp = line["timestamp"].as_str().unwrap();
+        assert!(timestamp.ends_with('Z') && timestamp.len() == "2026-11-28T17:30:11.123Z".len());
+    }
+
     /// Both kinds of filter let through what their setting names, and nothing more.
     #[test]
     fn each_setting_filters_by_its_levels() {
-        use std::sync::{Arc, Mutex};
         use tracing_subscriber::prelude::*;
 
-        #[derive(Clone, Default)]
-        struct Lines(Arc<Mutex<Vec<u8>>>);
-        impl std::io::Write for Lines {
-            fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-                self.0.lock().unwrap().extend_from_slice(bytes);
-                Ok(bytes.len())
-            }
-            fn flush(&mut self) -> std::io::Result<()> {
-                Ok(())
-            }
-        }
         for (setting, expected) in [
             (FilterSetting::new(Some("WARN"), None), vec!["kept warn"]),
             (
@@ -426,7 +494,7 @@ mod tests {
                 tracing::info!(target: "elsewhere", "dropped info");
                 tracing::warn!(target: "elsewhere", "kept warn");
             });
-            let text = String::from_utf8(lines.0.lock().unwrap().clone()).unwrap();
+            let text = lines.text();
             let messages: Vec<String> = text
                 .lines()
                 .map(|line| {
