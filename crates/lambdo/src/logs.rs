@@ -138,16 +138,24 @@ impl InvocationFields {
     }
 }
 
+impl InvocationFields {
+    /// Where the span field `name` is kept, if lambdo's lines carry it.
+    fn slot(&mut self, name: &str) -> Option<&mut Option<Arc<str>>> {
+        match name {
+            "request_id" | "requestId" => Some(&mut self.request_id),
+            "function_arn" => Some(&mut self.function_arn),
+            "xray_trace_id" | "xrayTraceId" => Some(&mut self.xray_trace_id),
+            "correlation_id" => Some(&mut self.correlation_id),
+            _ => None,
+        }
+    }
+}
+
 impl Visit for InvocationFields {
     fn record_str(&mut self, field: &Field, value: &str) {
-        let slot = match field.name() {
-            "request_id" | "requestId" => &mut self.request_id,
-            "function_arn" => &mut self.function_arn,
-            "xray_trace_id" | "xrayTraceId" => &mut self.xray_trace_id,
-            "correlation_id" => &mut self.correlation_id,
-            _ => return,
-        };
-        *slot = Some(Arc::from(value));
+        if let Some(slot) = self.slot(field.name()) {
+            *slot = Some(Arc::from(value));
+        }
     }
 
     fn record_bool(&mut self, field: &Field, value: bool) {
@@ -156,8 +164,11 @@ impl Visit for InvocationFields {
         }
     }
 
+    /// Formatted only for the fields lambdo keeps.
     fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        self.record_str(field, &format!("{value:?}"));
+        if let Some(slot) = self.slot(field.name()) {
+            *slot = Some(Arc::from(format!("{value:?}")));
+        }
     }
 }
 

@@ -99,7 +99,7 @@ impl FromRecords for ObjectEvent {
         let SourceFields::S3(raw) = fields.source else {
             return Pending::unidentified(index, "s3.object.key", Self::NAME);
         };
-        let notification = match Error::decode::<Notification>(raw.get().as_bytes(), Self::NAME) {
+        let notification = match Error::decode_str::<Notification>(raw.get(), Self::NAME) {
             Ok(notification) => notification,
             Err(error) => {
                 return Pending {

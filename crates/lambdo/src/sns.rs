@@ -258,12 +258,14 @@ impl FromRecords for SnsRecord {
     const NAME: &'static str = "an SNS record";
 
     fn read(event: &Bytes, fields: RecordFields<'_>, index: usize) -> Pending<Self> {
-        let (sns, message_id) = match fields.source {
-            SourceFields::Sns(mut sns) if !sns.malformed => match sns.message_id.take() {
-                Some(message_id) => (sns, Slice::new(event, message_id)),
-                None => return Pending::unidentified(index, "Sns.MessageId", Self::NAME),
-            },
-            _ => return Pending::unidentified(index, "Sns.MessageId", Self::NAME),
+        let identified = match fields.source {
+            SourceFields::Sns(mut sns) if !sns.malformed => {
+                sns.message_id.take().map(|id| (Slice::new(event, id), sns))
+            }
+            _ => None,
+        };
+        let Some((message_id, sns)) = identified else {
+            return Pending::unidentified(index, "Sns.MessageId", Self::NAME);
         };
         let record = SnsRecord {
             event: event.clone(),
