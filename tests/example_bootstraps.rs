@@ -174,9 +174,19 @@ async fn order_worker() {
         .filter(|line| line["message"] == "order fulfilled")
         .collect();
     assert_eq!(fulfilled.len(), 3, "o-1, o-5 and o-12");
-    assert!(fulfilled
+    assert!(fulfilled.iter().all(|line| line["requestId"].is_string()));
+    // Records ran four at a time: each line names its own record (lambdo's Lambda
+    // subscriber opens no span per record; the id reaches the line all the same).
+    let fulfilled_ids: Vec<(&Value, &Value)> = fulfilled
         .iter()
-        .all(|line| line["requestId"].is_string() && line["correlation_id"].is_string()));
+        .map(|line| (&line["order_id"], &line["correlation_id"]))
+        .collect();
+    for (order, id) in [("o-1", &ids[0]), ("o-5", &ids[4]), ("o-12", &fifo_ids[1])] {
+        assert!(
+            fulfilled_ids.contains(&(&json!(order), &json!(id))),
+            "{order} not logged with {id}: {fulfilled_ids:?}"
+        );
+    }
     // Metrics of the batch, in the example's namespace.
     let shipped: f64 = lines
         .iter()

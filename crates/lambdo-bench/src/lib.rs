@@ -166,7 +166,7 @@ pub fn install_json_logs() {
     use tracing_subscriber::prelude::*;
     tracing_subscriber::registry()
         .with(tracing_subscriber::filter::LevelFilter::INFO)
-        .with(lambdo::logs::JsonLogLayer::new(std::io::sink))
+        .with(lambdo::logs::JsonLogLayer::new(std::io::sink).without_record_spans())
         .init();
 }
 

@@ -30,7 +30,8 @@ use crate::{
 
 /// The span each record of a batch runs in; its `correlation_id` is the record's
 /// identifier (see [`crate::logs`]). A record alone in an event that takes no partial
-/// response (SNS, EventBridge) runs in the invocation's span instead.
+/// response (SNS, EventBridge) runs in the invocation's span instead. The subscriber
+/// lambdo installs in Lambda opens none (`JsonLogLayer::without_record_spans`).
 pub(crate) const RECORD_SPAN: &str = "lambdo.record";
 
 /// How a batch source processes its records.
@@ -466,9 +467,12 @@ fn run_record<'a, S, P>(
             result
         };
         match span {
-            // A `&str` field: recorded without formatting.
+            // A `&str` field: recorded without formatting. The span is disabled where
+            // lambdo's JSON lines are the only reader of spans; the lines get the id
+            // from `in_record` then.
             RecordSpan::Own => {
-                work.instrument(tracing::info_span!(RECORD_SPAN, correlation_id = id))
+                crate::logs::in_record(id, work)
+                    .instrument(tracing::info_span!(RECORD_SPAN, correlation_id = id))
                     .await
             }
             RecordSpan::Invocation => {

@@ -10,13 +10,13 @@
 //! To customise, install your own subscriber before `run` (lambdo then leaves it alone)
 //! and add [`JsonLogLayer`] to it where you want Lambda's format.
 
-use std::{borrow::Cow, io::Write, sync::Arc, time::SystemTime};
+use std::{borrow::Cow, future::Future, io::Write, sync::Arc, time::SystemTime};
 
 use serde::Serialize;
 use serde_json::Value;
 use tracing::{
     field::{Field, Visit},
-    span, Event, Subscriber,
+    span, Event, Metadata, Subscriber,
 };
 use tracing_subscriber::{
     filter::LevelFilter, fmt::MakeWriter, layer::Context as LayerContext, registry::LookupSpan, Layer,
@@ -60,6 +60,19 @@ const RESERVED: [&str; 12] = [
 pub struct JsonLogLayer<W> {
     make_writer: W,
     process: ProcessFields,
+    record_spans: bool,
+}
+
+tokio::task_local! {
+    /// The identifier of the batch record whose handler is running (in this task, while
+    /// its future is polled): every line logged meanwhile carries it as `correlation_id`,
+    /// with or without a span per record.
+    static RECORD_ID: Arc<str>;
+}
+
+/// Runs `work` (a record's handler) with `id` as the `correlation_id` of its lines.
+pub(crate) fn in_record<F: Future>(id: &str, work: F) -> impl Future<Output = F::Output> {
+    RECORD_ID.scope(Arc::from(id), work)
 }
 
 /// What is the same for every line of a process.
@@ -107,7 +120,34 @@ where
         JsonLogLayer {
             make_writer,
             process: ProcessFields::from_env(),
+            record_spans: true,
         }
+    }
+
+    /// Turns off lambdo's span per batch record (`lambdo.record`) for the whole
+    /// subscriber: the record's identifier still reaches each of its lines as
+    /// `correlation_id`, and no span is opened and closed per record. For a subscriber
+    /// in which this layer is the only reader of spans, as in the one [`run`](crate::run)
+    /// installs in Lambda; with other layers (OpenTelemetry, text), keep the spans.
+    ///
+    /// ```
+    /// use tracing_subscriber::prelude::*;
+    ///
+    /// let subscriber = tracing_subscriber::registry()
+    ///     .with(lambdo::logs::JsonLogLayer::stdout().without_record_spans());
+    /// # let _ = subscriber;
+    /// ```
+    pub fn without_record_spans(mut self) -> Self {
+        self.record_spans = false;
+        self
+    }
+
+    /// Whether this layer has the whole subscriber skip `metadata`.
+    fn skips(&self, metadata: &Metadata<'_>) -> bool {
+        !self.record_spans
+            && metadata.is_span()
+            && metadata.name() == crate::batch::RECORD_SPAN
+            && metadata.target().starts_with("lambdo")
     }
 }
 
@@ -282,6 +322,10 @@ where
     S: Subscriber + for<'a> LookupSpan<'a>,
     W: for<'w> MakeWriter<'w> + 'static,
 {
+    fn enabled(&self, metadata: &Metadata<'_>, _: LayerContext<'_, S>) -> bool {
+        !self.skips(metadata)
+    }
+
     fn on_new_span(&self, attrs: &span::Attributes<'_>, id: &span::Id, ctx: LayerContext<'_, S>) {
         if !matches!(
             attrs.metadata().name(),
@@ -316,6 +360,11 @@ where
             if let Some(fields) = span.extensions().get::<InvocationFields>() {
                 invocation.overlay(fields);
             }
+        }
+        // The running record's identifier (its span's, when it has one) beats the
+        // invocation's.
+        if let Ok(id) = RECORD_ID.try_with(Arc::clone) {
+            invocation.correlation_id = Some(id);
         }
         let line = Line {
             timestamp: Timestamp(humantime::format_rfc3339_millis(SystemTime::now())),
@@ -399,7 +448,7 @@ pub(crate) fn install_default(in_lambda: bool) {
     if json {
         let _ = tracing_subscriber::registry()
             .with(filter)
-            .with(JsonLogLayer::stdout())
+            .with(JsonLogLayer::stdout().without_record_spans())
             .try_init();
     } else {
         let text = tracing_subscriber::fmt::layer()
