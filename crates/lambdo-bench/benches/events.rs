@@ -30,7 +30,7 @@ struct Batch {
     event: Bytes,
     lambdo: records::LambdoRecords,
     hand_written: Consumer,
-    /// The borrowed envelope alone, without a framework (SQS and SNS).
+    /// The borrowed envelope alone, without a framework (SQS, Kinesis and SNS).
     floor: Option<Consumer>,
 }
 
@@ -53,7 +53,7 @@ fn batches() -> Vec<Batch> {
             event: kinesis_batch(100),
             lambdo: LambdoRecords::kinesis(),
             hand_written: hand_written_kinesis,
-            floor: None,
+            floor: Some(borrowed_kinesis),
         },
         Batch {
             name: "dynamodb_100",

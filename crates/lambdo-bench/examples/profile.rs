@@ -2,8 +2,8 @@
 //! `cargo run --release -p lambdo-bench --example profile -- lambdo rest_v1 10000`
 //! `cargo run --release -p lambdo-bench --example profile -- lambdo_sqs sqs10 10000`
 //! (record sources: `lambdo_<source>` or `hand_written_<source>` on a `<source><N>`
-//! batch of N records, for `sqs`, `kinesis`, `dynamodb` and `sns`; `borrowed_sqs` and
-//! `borrowed_sns`: the borrowed envelope alone, no framework)
+//! batch of N records, for `sqs`, `kinesis`, `dynamodb` and `sns`; `borrowed_sqs`,
+//! `borrowed_kinesis` and `borrowed_sns`: the borrowed envelope alone, no framework)
 //! With `LAMBDO_BENCH_LOGS=1`, lambdo's Lambda log subscriber is installed (lines go
 //! nowhere): spans and log lines then cost what they cost in a deployment.
 
@@ -60,6 +60,7 @@ fn main() {
             "hand_written_sns" => records::hand_written_sns(&event).len(),
             "borrowed_sqs" => records::borrowed_sqs(&event).len(),
             "borrowed_sns" => records::borrowed_sns(&event).len(),
+            "borrowed_kinesis" => records::borrowed_kinesis(&event).len(),
             // The floor: the router alone on a ready request (what every variant pays).
             "router_only" => runtime.block_on(async {
                 use tower::ServiceExt;
