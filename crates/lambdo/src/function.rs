@@ -292,7 +292,7 @@ impl<S: Send + Sync + 'static> Dispatch for Dispatcher<S> {
             let shape = match shape {
                 EventShape::Http(request) if self.http.is_some() => {
                     let http = self.http.as_ref().expect("checked above");
-                    let (request, format) = http.request(request, &event, context)?;
+                    let (request, format) = http.request(*request, &event, context)?;
                     // Boxed on its own: inline, it would make this future over 3 KB, an
                     // allocation outside the allocator's fast, cached sizes.
                     return Box::pin(http.respond(request, format)).await;

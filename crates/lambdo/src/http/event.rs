@@ -521,7 +521,7 @@ mod tests {
     fn request_of(event: &str) -> Result<Request<Body>, Error> {
         let bytes = Bytes::copy_from_slice(event.as_bytes());
         match crate::source::EventShape::parse(&bytes)? {
-            crate::source::EventShape::Http(http) => http
+            crate::source::EventShape::Http(http) => (*http)
                 .into_request(&bytes, Context::default())
                 .map(|(request, _)| request),
             other => panic!("not HTTP: {other}"),
