@@ -12,7 +12,6 @@
 
 use std::{borrow::Cow, future::Future, io::Write, sync::Arc, time::SystemTime};
 
-use serde::Serialize;
 use serde_json::Value;
 use tracing::{
     field::{Field, Visit},
@@ -243,24 +242,6 @@ impl EventFields {
     }
 }
 
-/// The event's fields, written as entries of the line's object.
-struct Fields<'a>(&'a [(Cow<'static, str>, Value)]);
-
-impl Serialize for Fields<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_map(self.0.iter().map(|(name, value)| (name, value)))
-    }
-}
-
-/// A line's time, written straight into the line (RFC 3339, milliseconds).
-struct Timestamp(humantime::Rfc3339Timestamp);
-
-impl Serialize for Timestamp {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(&self.0)
-    }
-}
-
 impl Visit for EventFields {
     fn record_str(&mut self, field: &Field, value: &str) {
         self.insert(field, Value::from(value));
@@ -291,30 +272,94 @@ impl Visit for EventFields {
     }
 }
 
-#[derive(Serialize)]
+/// One line of Lambda's JSON log format.
 struct Line<'a> {
-    timestamp: Timestamp,
+    timestamp: humantime::Rfc3339Timestamp,
     level: &'a str,
     message: &'a str,
-    #[serde(rename = "requestId", skip_serializing_if = "Option::is_none")]
     request_id: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     service: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     cold_start: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     function_name: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     function_arn: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     function_memory_size: Option<u32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     xray_trace_id: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     correlation_id: Option<&'a str>,
     target: &'a str,
-    #[serde(flatten)]
-    fields: Fields<'a>,
+    fields: &'a [(Cow<'static, str>, Value)],
+}
+
+impl Line<'_> {
+    /// The line's JSON object and a newline. Written here rather than by `serde_json`'s
+    /// serializer, which took half of a line's cost: lambdo's keys are constants written
+    /// as they are, and a string is copied whole unless it holds something JSON escapes
+    /// (then `serde_json` writes it).
+    fn to_bytes(&self) -> Vec<u8> {
+        // Room for a typical line up front, so the buffer is not grown (and copied)
+        // several times on the way.
+        let mut line = Vec::with_capacity(512);
+        line.extend_from_slice(b"{\"timestamp\":\"");
+        let _ = write!(line, "{}", self.timestamp);
+        line.extend_from_slice(b"\",\"level\":");
+        json_str(&mut line, self.level);
+        line.extend_from_slice(b",\"message\":");
+        json_str(&mut line, self.message);
+        let text = |line: &mut Vec<u8>, key: &str, value: Option<&str>| {
+            if let Some(value) = value {
+                json_key(line, key);
+                json_str(line, value);
+            }
+        };
+        text(&mut line, "requestId", self.request_id);
+        text(&mut line, "service", self.service);
+        if let Some(cold_start) = self.cold_start {
+            json_key(&mut line, "cold_start");
+            let _ = write!(line, "{cold_start}");
+        }
+        text(&mut line, "function_name", self.function_name);
+        text(&mut line, "function_arn", self.function_arn);
+        if let Some(size) = self.function_memory_size {
+            json_key(&mut line, "function_memory_size");
+            let _ = write!(line, "{size}");
+        }
+        text(&mut line, "xray_trace_id", self.xray_trace_id);
+        text(&mut line, "correlation_id", self.correlation_id);
+        text(&mut line, "target", Some(self.target));
+        for (name, value) in self.fields {
+            json_key(&mut line, name);
+            match value {
+                Value::String(value) => json_str(&mut line, value),
+                other => {
+                    let _ = serde_json::to_writer(&mut line, other);
+                }
+            }
+        }
+        line.extend_from_slice(b"}\n");
+        line
+    }
+}
+
+/// `,"key":`, after an earlier entry of the line's object.
+fn json_key(line: &mut Vec<u8>, key: &str) {
+    line.push(b',');
+    json_str(line, key);
+    line.push(b':');
+}
+
+/// `text` as a JSON string.
+fn json_str(line: &mut Vec<u8>, text: &str) {
+    // Every byte looked at, no early exit: the compiler then checks many at a time.
+    let plain = text.bytes().fold(true, |plain, byte| {
+        plain & (byte >= 0x20) & (byte != b'"') & (byte != b'\\')
+    });
+    if plain {
+        line.reserve(text.len() + 2);
+        line.push(b'"');
+        line.extend_from_slice(text.as_bytes());
+        line.push(b'"');
+    } else {
+        let _ = serde_json::to_writer(&mut *line, text);
+    }
 }
 
 impl<S, W> Layer<S> for JsonLogLayer<W>
@@ -367,7 +412,7 @@ where
             invocation.correlation_id = Some(id);
         }
         let line = Line {
-            timestamp: Timestamp(humantime::format_rfc3339_millis(SystemTime::now())),
+            timestamp: humantime::format_rfc3339_millis(SystemTime::now()),
             level: event.metadata().level().as_str(),
             message: &recorded.message,
             request_id: invocation.request_id.as_deref(),
@@ -379,17 +424,10 @@ where
             xray_trace_id: invocation.xray_trace_id.as_deref(),
             correlation_id: invocation.correlation_id.as_deref(),
             target: event.metadata().target(),
-            fields: Fields(&recorded.fields),
+            fields: &recorded.fields,
         };
-        // Room for a typical line up front, so the buffer is not grown (and copied)
-        // several times on the way.
-        let mut bytes = Vec::with_capacity(512);
-        if serde_json::to_writer(&mut bytes, &line).is_err() {
-            return;
-        }
-        bytes.push(b'\n');
         // One write per line, so lines from concurrent invocations never interleave.
-        let _ = self.make_writer.make_writer().write_all(&bytes);
+        let _ = self.make_writer.make_writer().write_all(&line.to_bytes());
     }
 }
 
@@ -529,6 +567,76 @@ mod tests {
         );
         let timestamp = line["timestamp"].as_str().unwrap();
         assert!(timestamp.ends_with('Z') && timestamp.len() == "2026-11-28T17:30:11.123Z".len());
+    }
+
+    /// Strings are written as `serde_json` writes them, escaped or not; the whole line
+    /// is one JSON object on one line, with every value as given.
+    #[test]
+    fn lines_are_json_whatever_their_strings_hold() {
+        let texts = [
+            "",
+            "plain text, long enough to be checked in more than one chunk of sixteen bytes",
+            "a \"quoted\" word",
+            "back\\slash",
+            "two\nlines\tand a tab\r",
+            "control \u{1} \u{1f} and delete \u{7f}",
+            "ünïcödé and emoji 🦀",
+            "</script>",
+        ];
+        for text in texts {
+            let mut written = Vec::new();
+            json_str(&mut written, text);
+            assert_eq!(
+                String::from_utf8(written).unwrap(),
+                serde_json::to_string(text).unwrap()
+            );
+        }
+
+        let fields: Vec<(Cow<'static, str>, Value)> = texts
+            .iter()
+            .enumerate()
+            .map(|(n, text)| (Cow::Owned(format!("f\"{n}")), Value::from(*text)))
+            .chain([
+                (Cow::Borrowed("number"), Value::from(-1.5)),
+                (Cow::Borrowed("object"), serde_json::json!({"a": [1, "b\n"]})),
+                (Cow::Borrowed("nothing"), Value::Null),
+            ])
+            .collect();
+        let line = Line {
+            timestamp: humantime::format_rfc3339_millis(SystemTime::UNIX_EPOCH),
+            level: "WARN",
+            message: texts[4],
+            request_id: Some("r-1"),
+            service: None,
+            cold_start: Some(false),
+            function_name: Some("orders"),
+            function_arn: None,
+            function_memory_size: Some(128),
+            xray_trace_id: None,
+            correlation_id: Some(texts[2]),
+            target: "lambdo::tests",
+            fields: &fields,
+        };
+        let bytes = line.to_bytes();
+        let text = std::str::from_utf8(&bytes).unwrap();
+        assert_eq!(text.matches('\n').count(), 1, "{text}");
+        assert!(text.ends_with("}\n"));
+        let parsed: serde_json::Map<String, Value> = serde_json::from_str(text).unwrap();
+        let mut expected = serde_json::json!({
+            "timestamp": "1970-01-01T00:00:00.000Z",
+            "level": "WARN",
+            "message": texts[4],
+            "requestId": "r-1",
+            "cold_start": false,
+            "function_name": "orders",
+            "function_memory_size": 128,
+            "correlation_id": texts[2],
+            "target": "lambdo::tests",
+        });
+        for (name, value) in &fields {
+            expected[name.as_ref()] = value.clone();
+        }
+        assert_eq!(Value::Object(parsed), expected);
     }
 
     /// Both kinds of filter let through what their setting names, and nothing more.
