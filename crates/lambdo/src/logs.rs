@@ -128,6 +128,9 @@ where
     /// `correlation_id`, and no span is opened and closed per record. For a subscriber
     /// in which this layer is the only reader of spans, as in the one [`run`](crate::run)
     /// installs in Lambda; with other layers (OpenTelemetry, text), keep the spans.
+    /// The id belongs to the record's own future: a task its handler spawns does not
+    /// carry it (`.in_current_span()` passes on the invocation's span and its request
+    /// id, not the record's id).
     ///
     /// ```
     /// use tracing_subscriber::prelude::*;
