@@ -64,6 +64,13 @@ fn accept(order: &Order) -> Result<(), String> {
     Ok(())
 }
 
+/// A Kinesis record's data (JSON bytes) decoded as an order and accepted.
+fn accept_json(json: &[u8]) -> Result<(), String> {
+    serde_json::from_slice::<Order>(json)
+        .map_err(|err| err.to_string())
+        .and_then(|order| accept(&order))
+}
+
 fn order(n: usize, quantity: u32) -> Order {
     Order {
         order_id: format!("o-{n}"),
@@ -320,8 +327,7 @@ pub fn borrowed_kinesis(event: &[u8]) -> Vec<u8> {
             || base64::engine::general_purpose::STANDARD
                 .decode(record.kinesis.data.as_bytes())
                 .map_err(|err| err.to_string())
-                .and_then(|data| serde_json::from_slice::<Order>(&data).map_err(|err| err.to_string()))
-                .and_then(|order| accept(&order))
+                .and_then(|data| accept_json(&data))
                 .is_err();
         if failed {
             let mut failure = aws_lambda_events::event::streams::KinesisBatchItemFailure::default();
@@ -344,11 +350,7 @@ async fn on_kinesis_event(
     let mut response = KinesisEventResponse::default();
     let mut failed = false;
     for record in event.payload.records {
-        failed = failed
-            || serde_json::from_slice::<Order>(&record.kinesis.data.0)
-                .map_err(|err| err.to_string())
-                .and_then(|order| accept(&order))
-                .is_err();
+        failed = failed || accept_json(&record.kinesis.data.0).is_err();
         if failed {
             let mut failure = aws_lambda_events::event::streams::KinesisBatchItemFailure::default();
             failure.item_identifier = Some(record.kinesis.sequence_number);

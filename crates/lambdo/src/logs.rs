@@ -309,20 +309,20 @@ impl Line<'_> {
         json_str(&mut line, self.message);
         let text = |line: &mut Vec<u8>, key: &str, value: Option<&str>| {
             if let Some(value) = value {
-                json_key(line, key);
+                own_key(line, key);
                 json_str(line, value);
             }
         };
         text(&mut line, "requestId", self.request_id);
         text(&mut line, "service", self.service);
         if let Some(cold_start) = self.cold_start {
-            json_key(&mut line, "cold_start");
+            own_key(&mut line, "cold_start");
             let _ = write!(line, "{cold_start}");
         }
         text(&mut line, "function_name", self.function_name);
         text(&mut line, "function_arn", self.function_arn);
         if let Some(size) = self.function_memory_size {
-            json_key(&mut line, "function_memory_size");
+            own_key(&mut line, "function_memory_size");
             let _ = write!(line, "{size}");
         }
         text(&mut line, "xray_trace_id", self.xray_trace_id);
@@ -342,10 +342,17 @@ impl Line<'_> {
     }
 }
 
-/// `,"key":`, after an earlier entry of the line's object.
-fn json_key(line: &mut Vec<u8>, key: &str) {
+/// `,"key":` for one of lambdo's own keys, which need no escaping.
+fn own_key(line: &mut Vec<u8>, key: &str) {
+    line.extend_from_slice(b",\"");
+    line.extend_from_slice(key.as_bytes());
+    line.extend_from_slice(b"\":");
+}
+
+/// `,"name":` for an event's field, escaped as its name needs.
+fn json_key(line: &mut Vec<u8>, name: &str) {
     line.push(b',');
-    json_str(line, key);
+    json_str(line, name);
     line.push(b':');
 }
 
