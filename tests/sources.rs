@@ -1,6 +1,9 @@
 //! One function with every source: each sample event reaches its own handler, the
 //! envelopes (SNS→SQS, EventBridge→SQS) unwrap, and an unknown event is named.
 
+#[path = "sources/tolerance.rs"]
+mod tolerance;
+
 use axum::{routing::get, Router};
 use lambdo::{
     dynamodb::Change,
@@ -319,14 +322,14 @@ async fn an_sns_message_that_does_not_decode_names_its_path() {
     let error = client.invoke(&event).await.unwrap_err();
     assert!(error.error_message.contains("Message"), "{}", error.error_message);
 
-    // A notification field of the wrong type fails the record (naming the identifier
-    // it lacks), not the reading of the event.
+    // A notification field of the wrong type fails the record (naming the field), not
+    // the reading of the event.
     let mut event = lambdo_testing::sns_event("alarms", &json!({"name": "DiskFull", "state": "OK"}));
     event["Records"][0]["Sns"]["Subject"] = json!({"not": "text"});
     let error = client.invoke(&event).await.unwrap_err();
     assert_eq!(error.error_type, "Lambdo.EventDecode", "{error:?}");
     assert!(
-        error.error_message.contains("Records[0].Sns.MessageId"),
+        error.error_message.contains("Records[0].Sns.Subject"),
         "{}",
         error.error_message
     );

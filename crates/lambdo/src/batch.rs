@@ -186,19 +186,15 @@ pub(crate) struct Pending<P> {
     pub(crate) payload: Result<P, Error>,
 }
 
-impl<P> Pending<P> {
-    /// A record without its identifier: Lambda cannot be told which record failed, so
-    /// it is named by its index in the log and fails.
-    pub(crate) fn unidentified(index: usize, field: &str, target: &str) -> Self {
-        Pending {
-            id: Slice::owned(format!("Records[{index}]")),
-            group: None,
-            payload: Err(Error::Decode {
-                target: target.to_owned(),
-                path: format!("Records[{index}].{field}"),
-                source: serde::de::Error::missing_field("identifier"),
-            }),
-        }
+/// The error of a batch with a record whose identifier cannot be read: Lambda cannot
+/// be told that this record failed, so the whole batch fails, naming the record.
+pub(crate) fn unidentified(index: usize, field: &str, target: &str) -> Error {
+    Error::Decode {
+        target: target.to_owned(),
+        path: format!("Records[{index}].{field}"),
+        source: serde::de::Error::custom(
+            "the record's identifier cannot be read, so the batch fails (Lambda could not be told which record failed)",
+        ),
     }
 }
 
@@ -207,8 +203,9 @@ pub(crate) trait FromRecords: Sized + Send + 'static {
     /// What one record is, for error messages (`an SQS record`).
     const NAME: &'static str;
 
-    /// Reads the record at `index`.
-    fn read(event: &Bytes, fields: RecordFields<'_>, index: usize) -> Pending<Self>;
+    /// Reads the record at `index`; an error (see [`unidentified`]) when its identifier
+    /// cannot be read.
+    fn read(event: &Bytes, fields: RecordFields<'_>, index: usize) -> Result<Pending<Self>, Error>;
 
     /// How the records of this batch relate.
     fn order(records: &[Pending<Self>], options: &BatchOptions) -> Order;
@@ -276,12 +273,14 @@ impl<S: Send + Sync + 'static, P: FromRecords> RecordsSource<S> for BatchSource<
     ) -> futures_util::future::BoxFuture<'a, Result<Box<RawValue>, Error>> {
         Box::pin(async move {
             let only_record = records.len() == 1;
+            // Every record is read before any runs: a record that cannot be identified
+            // fails the batch before a handler has done anything.
             let pending = records
                 .into_iter()
                 .enumerate()
-                .map(|(index, fields)| P::read(event, fields, index));
+                .map(|(index, fields)| read_record(event, fields, index))
+                .collect::<Result<Vec<Pending<P>>, Error>>()?;
             if self.partial {
-                let pending: Vec<Pending<P>> = pending.collect();
                 let order = P::order(&pending, &self.options);
                 return process(
                     event,
@@ -314,6 +313,20 @@ impl<S: Send + Sync + 'static, P: FromRecords> RecordsSource<S> for BatchSource<
             }
         })
     }
+}
+
+/// Reads one record; a record with a field of the wrong type fails alone, naming it.
+fn read_record<P: FromRecords>(
+    event: &Bytes,
+    fields: RecordFields<'_>,
+    index: usize,
+) -> Result<Pending<P>, Error> {
+    let malformed = fields.malformed;
+    let mut pending = P::read(event, fields, index)?;
+    if let (Some(field), Ok(_)) = (malformed, &pending.payload) {
+        pending.payload = Err(RecordFields::malformed_error(field, index, P::NAME));
+    }
+    Ok(pending)
 }
 
 /// Why a record never reached its handler.

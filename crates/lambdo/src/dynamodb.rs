@@ -10,6 +10,11 @@
 //! modifications (`NEW_IMAGE` or `NEW_AND_OLD_IMAGES`); old images are there with
 //! `OLD_IMAGE` or `NEW_AND_OLD_IMAGES`.
 //!
+//! Binary attributes (`B`, and the members of `BS`) decode into `Vec<u8>` and other
+//! byte fields as their bytes; into self-describing targets such as
+//! `serde_json::Value`, which have no bytes, as the base64 text DynamoDB's JSON carries
+//! (`{"B": "AAEC"}` is `"AAEC"`).
+//!
 //! Records of a shard are ordered: the first failure fails every later record, and
 //! lambdo reports them all (enable `ReportBatchItemFailures` on the event source
 //! mapping).
@@ -47,7 +52,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::{
-    batch::{BatchOptions, FromRecords, Order, Pending},
+    batch::{self, BatchOptions, FromRecords, Order, Pending},
     source::{raw_range, RecordFields, Slice, SourceFields},
     Context, Error, FromPayload,
 };
@@ -334,13 +339,12 @@ impl<S> FromPayload<S, DynamoDbRecord> for DynamoDbRecord {
 impl FromRecords for DynamoDbRecord {
     const NAME: &'static str = "a DynamoDB Streams record";
 
-    fn read(event: &Bytes, fields: RecordFields<'_>, index: usize) -> Pending<Self> {
+    fn read(event: &Bytes, fields: RecordFields<'_>, index: usize) -> Result<Pending<Self>, Error> {
+        let unidentified = || batch::unidentified(index, "dynamodb.SequenceNumber", Self::NAME);
         let SourceFields::DynamoDb(dynamodb) = fields.source else {
-            return Pending::unidentified(index, "dynamodb.SequenceNumber", Self::NAME);
+            return Err(unidentified());
         };
-        let Some(sequence_number) = dynamodb.sequence_number else {
-            return Pending::unidentified(index, "dynamodb.SequenceNumber", Self::NAME);
-        };
+        let sequence_number = dynamodb.sequence_number.ok_or_else(unidentified)?;
         let removed_by_ttl = fields
             .user_identity
             .is_some_and(|identity| identity.get().contains("\"dynamodb.amazonaws.com\""));
@@ -359,11 +363,11 @@ impl FromRecords for DynamoDbRecord {
             approximate_creation_time: dynamodb.approximate_creation_date_time.unwrap_or_default(),
             event: event.clone(),
         };
-        Pending {
+        Ok(Pending {
             id: record.sequence_number.clone(),
             group: None,
             payload: Ok(record),
-        }
+        })
     }
 
     /// A batch comes from one shard, in order.

@@ -31,7 +31,7 @@ use bytes::Bytes;
 use serde::de::DeserializeOwned;
 
 use crate::{
-    batch::{BatchOptions, FromRecords, Order, Pending},
+    batch::{self, BatchOptions, FromRecords, Order, Pending},
     source::{RecordFields, Slice, SourceFields},
     Context, Error, FromPayload,
 };
@@ -156,13 +156,12 @@ impl<S> FromPayload<S, KinesisRecord> for KinesisRecord {
 impl FromRecords for KinesisRecord {
     const NAME: &'static str = "a Kinesis record";
 
-    fn read(event: &Bytes, fields: RecordFields<'_>, index: usize) -> Pending<Self> {
+    fn read(event: &Bytes, fields: RecordFields<'_>, index: usize) -> Result<Pending<Self>, Error> {
+        let unidentified = || batch::unidentified(index, "kinesis.sequenceNumber", Self::NAME);
         let SourceFields::Kinesis(kinesis) = fields.source else {
-            return Pending::unidentified(index, "kinesis.sequenceNumber", Self::NAME);
+            return Err(unidentified());
         };
-        let Some(sequence_number) = kinesis.sequence_number else {
-            return Pending::unidentified(index, "kinesis.sequenceNumber", Self::NAME);
-        };
+        let sequence_number = kinesis.sequence_number.ok_or_else(unidentified)?;
         let record = KinesisRecord {
             sequence_number: Slice::new(event, sequence_number),
             partition_key: Slice::or_empty(event, kinesis.partition_key),
@@ -173,11 +172,11 @@ impl FromRecords for KinesisRecord {
             approximate_arrival_timestamp: kinesis.approximate_arrival_timestamp.unwrap_or_default(),
             event: event.clone(),
         };
-        Pending {
+        Ok(Pending {
             id: record.sequence_number.clone(),
             group: None,
             payload: Ok(record),
-        }
+        })
     }
 
     /// A batch comes from one shard, in order.

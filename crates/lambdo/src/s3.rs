@@ -24,7 +24,7 @@ use bytes::Bytes;
 use serde::Deserialize;
 
 use crate::{
-    batch::{BatchOptions, FromRecords, Order, Pending},
+    batch::{self, BatchOptions, FromRecords, Order, Pending},
     source::{RecordFields, Slice, SourceFields},
     Context, Error, FromPayload,
 };
@@ -95,19 +95,21 @@ impl<S> FromPayload<S, ObjectEvent> for ObjectEvent {
 impl FromRecords for ObjectEvent {
     const NAME: &'static str = "an S3 event record";
 
-    fn read(_event: &Bytes, fields: RecordFields<'_>, index: usize) -> Pending<Self> {
+    /// S3 takes no partial response: a record is known by its index in the logs.
+    fn read(_event: &Bytes, fields: RecordFields<'_>, index: usize) -> Result<Pending<Self>, Error> {
+        let failed = |error| {
+            Ok(Pending {
+                id: Slice::owned(format!("Records[{index}]")),
+                group: None,
+                payload: Err(error),
+            })
+        };
         let SourceFields::S3(raw) = fields.source else {
-            return Pending::unidentified(index, "s3.object.key", Self::NAME);
+            return failed(batch::unidentified(index, "s3", Self::NAME));
         };
         let notification = match Error::decode_str::<Notification>(raw.get(), Self::NAME) {
             Ok(notification) => notification,
-            Err(error) => {
-                return Pending {
-                    id: Slice::owned(format!("Records[{index}]")),
-                    group: None,
-                    payload: Err(error),
-                }
-            }
+            Err(error) => return failed(error),
         };
         let text =
             |field: Option<crate::text::Text<'_>>| field.map(|text| text.0.into_owned()).unwrap_or_default();
@@ -122,11 +124,11 @@ impl FromRecords for ObjectEvent {
             version_id: notification.object.version_id,
             sequencer: notification.object.sequencer,
         };
-        Pending {
+        Ok(Pending {
             id: Slice::owned(format!("s3://{}/{}", object.bucket, object.key)),
             group: None,
             payload: Ok(object),
-        }
+        })
     }
 
     fn order(_records: &[Pending<Self>], _options: &BatchOptions) -> Order {

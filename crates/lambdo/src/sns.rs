@@ -34,7 +34,7 @@ use serde::{de::DeserializeOwned, Deserialize, Deserializer};
 use serde_json::value::RawValue;
 
 use crate::{
-    batch::{BatchOptions, FromRecords, Order, Pending},
+    batch::{self, BatchOptions, FromRecords, Order, Pending},
     source::{raw_range, RecordFields, Slice, SourceFields},
     text::Text,
     Context, Error, FromPayload,
@@ -257,16 +257,13 @@ impl<S> FromPayload<S, SnsRecord> for SnsRecord {
 impl FromRecords for SnsRecord {
     const NAME: &'static str = "an SNS record";
 
-    fn read(event: &Bytes, fields: RecordFields<'_>, index: usize) -> Pending<Self> {
+    fn read(event: &Bytes, fields: RecordFields<'_>, index: usize) -> Result<Pending<Self>, Error> {
         let identified = match fields.source {
-            SourceFields::Sns(mut sns) if !sns.malformed => {
-                sns.message_id.take().map(|id| (Slice::new(event, id), sns))
-            }
+            SourceFields::Sns(mut sns) => sns.message_id.take().map(|id| (Slice::new(event, id), sns)),
             _ => None,
         };
-        let Some((message_id, sns)) = identified else {
-            return Pending::unidentified(index, "Sns.MessageId", Self::NAME);
-        };
+        let (message_id, sns) =
+            identified.ok_or_else(|| batch::unidentified(index, "Sns.MessageId", Self::NAME))?;
         let record = SnsRecord {
             event: event.clone(),
             index,
@@ -279,11 +276,11 @@ impl FromRecords for SnsRecord {
             timestamp: Slice::or_empty(event, sns.timestamp),
             message_attributes: raw_range(event, sns.message_attributes),
         };
-        Pending {
+        Ok(Pending {
             id: record.message_id.clone(),
             group: None,
             payload: Ok(record),
-        }
+        })
     }
 
     fn order(_records: &[Pending<Self>], _options: &BatchOptions) -> Order {

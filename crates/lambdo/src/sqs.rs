@@ -45,7 +45,7 @@ use bytes::Bytes;
 use serde::{de::DeserializeOwned, Deserialize};
 
 use crate::{
-    batch::{BatchOptions, FromRecords, Order, Pending},
+    batch::{self, BatchOptions, FromRecords, Order, Pending},
     source::{raw_range, RecordFields, Slice, SourceFields},
     text::Text,
     Context, Error, FromPayload,
@@ -222,15 +222,14 @@ struct FifoAttributes<'a> {
 impl FromRecords for SqsRecord {
     const NAME: &'static str = "an SQS record";
 
-    fn read(event: &Bytes, fields: RecordFields<'_>, index: usize) -> Pending<Self> {
-        match read(event, fields) {
-            Some(record) => Pending {
-                id: record.message_id.clone(),
-                group: record.group_id.clone(),
-                payload: Ok(record),
-            },
-            None => Pending::unidentified(index, "messageId", Self::NAME),
-        }
+    fn read(event: &Bytes, fields: RecordFields<'_>, index: usize) -> Result<Pending<Self>, Error> {
+        let record =
+            read(event, fields).ok_or_else(|| batch::unidentified(index, "messageId", Self::NAME))?;
+        Ok(Pending {
+            id: record.message_id.clone(),
+            group: record.group_id.clone(),
+            payload: Ok(record),
+        })
     }
 
     fn order(records: &[Pending<Self>], options: &BatchOptions) -> Order {

@@ -152,6 +152,13 @@ macro_rules! numbers {
     )*};
 }
 
+/// A binary (B) attribute's bytes.
+fn decode_binary(text: &str) -> Result<Vec<u8>, DecodeError> {
+    base64::engine::general_purpose::STANDARD
+        .decode(text.as_bytes())
+        .map_err(|err| de::Error::custom(format_args!("binary (B) that is not base64: {err}")))
+}
+
 fn visit_text<'de, V: Visitor<'de>>(text: Cow<'de, str>, visitor: V) -> Result<V::Value, DecodeError> {
     match text {
         Cow::Borrowed(text) => visitor.visit_borrowed_str(text),
@@ -176,7 +183,9 @@ impl<'de> Deserializer<'de> for Attr<'de> {
             }
             Attr::Bool(value) => visitor.visit_bool(value),
             Attr::Null => visitor.visit_unit(),
-            Attr::B(_) => self.deserialize_byte_buf(visitor),
+            // Self-describing targets (`serde_json::Value`) have no bytes: they get the
+            // base64 text DynamoDB's JSON carries. Typed byte fields decode it.
+            Attr::B(text) => visit_text(text, visitor),
             Attr::M(entries) => visitor.visit_map(Entries::new(entries)),
             Attr::L(items) => visitor.visit_seq(Items(items.into_iter())),
         }
@@ -230,10 +239,7 @@ impl<'de> Deserializer<'de> for Attr<'de> {
 
     fn deserialize_byte_buf<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DecodeError> {
         match self {
-            Attr::B(text) => base64::engine::general_purpose::STANDARD
-                .decode(text.as_bytes())
-                .map_err(|err| de::Error::custom(format_args!("binary (B) that is not base64: {err}")))
-                .and_then(|bytes| visitor.visit_byte_buf(bytes)),
+            Attr::B(text) => visitor.visit_byte_buf(decode_binary(&text)?),
             other => Err(expected("binary (B)", &other)),
         }
     }
@@ -271,6 +277,11 @@ impl<'de> Deserializer<'de> for Attr<'de> {
     fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DecodeError> {
         match self {
             Attr::L(items) => visitor.visit_seq(Items(items.into_iter())),
+            // `Vec<u8>` asks for a sequence of bytes.
+            Attr::B(text) => {
+                let bytes = decode_binary(&text)?;
+                visitor.visit_seq(de::value::SeqDeserializer::new(bytes.into_iter()))
+            }
             other => Err(expected("a list (L) or a set", &other)),
         }
     }
@@ -555,6 +566,42 @@ mod tests {
         }
         let (ours, _) = both::<Narrow>(r#"{"quantity": {"S": "3"}}"#);
         assert_eq!(ours.unwrap_err(), "expected a number (N), found a string (S)");
+    }
+
+    #[test]
+    fn binary_is_base64_text_for_self_describing_targets_and_bytes_for_typed_ones() {
+        #[derive(Debug, PartialEq, Deserialize)]
+        struct Blob {
+            #[serde(with = "serde_bytes_like")]
+            buffer: Vec<u8>,
+            plain: Vec<u8>,
+            set: Vec<Vec<u8>>,
+        }
+        let json = r#"{"buffer": {"B": "AAEC"}, "plain": {"B": "AwQ="}, "set": {"BS": ["AA==", "/w=="]}}"#;
+        let item: Item<'_> = serde_json::from_str(json).unwrap();
+        let blob = Blob::deserialize(item.into_attr()).unwrap();
+        assert_eq!(
+            blob,
+            Blob {
+                buffer: vec![0, 1, 2],
+                plain: vec![3, 4],
+                set: vec![vec![0], vec![255]]
+            }
+        );
+        let item: Item<'_> = serde_json::from_str(json).unwrap();
+        let loose = serde_json::Value::deserialize(item.into_attr()).unwrap();
+        assert_eq!(
+            loose,
+            serde_json::json!({"buffer": "AAEC", "plain": "AwQ=", "set": ["AA==", "/w=="]})
+        );
+        let item: Item<'_> = serde_json::from_str(r#"{"plain": {"B": "not base64!"}}"#).unwrap();
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        struct Plain {
+            plain: Vec<u8>,
+        }
+        let error = Plain::deserialize(item.into_attr()).unwrap_err();
+        assert!(error.to_string().contains("not base64"), "{error}");
     }
 
     #[test]

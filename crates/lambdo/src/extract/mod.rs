@@ -73,9 +73,25 @@ impl<S> FromContext<S> for Context {
     }
 }
 
-/// The raw bytes of a direct invocation's event, handed to the last handler argument.
+/// The raw bytes of a direct invocation's event, handed to the last handler argument;
+/// also an argument itself, for handlers that read the event as it arrived.
+///
+/// ```
+/// use lambdo::InvokePayload;
+///
+/// async fn size(payload: InvokePayload) -> Result<usize, lambdo::BoxError> {
+///     Ok(payload.as_bytes().len())
+/// }
+/// # let _ = lambdo::App::new(()).invoke(size);
+/// ```
 #[derive(Debug, Clone)]
 pub struct InvokePayload(pub(crate) Bytes);
+
+impl<S> FromPayload<S, InvokePayload> for InvokePayload {
+    fn from_payload(payload: InvokePayload, _context: &Context, _state: &S) -> Result<Self, Error> {
+        Ok(payload)
+    }
+}
 
 impl InvokePayload {
     /// The event's JSON text as bytes.

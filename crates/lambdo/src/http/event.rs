@@ -21,7 +21,7 @@ use serde_json::value::RawValue;
 use super::extract::{LambdaRequest, RawRequestContext};
 use crate::{
     source::range_in,
-    text::{Text, Values},
+    text::{next_lenient, Text, Values},
     Context, Error,
 };
 
@@ -68,18 +68,34 @@ pub(crate) struct HttpFields<'a> {
     request_context: Option<&'a RawValue>,
     body: Option<Text<'a>>,
     is_base64_encoded: bool,
+    /// The first field whose value is of another type than an HTTP event's.
+    malformed: Option<&'static str>,
+    /// The event is an authorizer's request (`methodArn` or `routeArn`).
+    authorizer: bool,
 }
 
 impl<'a> HttpFields<'a> {
     /// Reads the value of `key` if it is an HTTP event field; `false` leaves it unread.
     pub(crate) fn take<A: MapAccess<'a>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+        // Any event may have these keys, with values of any type: a value of another
+        // type than an HTTP event's makes the event some other event (`malformed`).
+        let malformed = &mut self.malformed;
         match key {
-            "version" => self.version = map.next_value::<Option<Text<'a>>>()?,
-            "httpMethod" => self.http_method = map.next_value::<Option<Text<'a>>>()?,
-            "path" => self.path = map.next_value::<Option<Text<'a>>>()?,
-            "rawPath" => self.raw_path = map.next_value::<Option<Text<'a>>>()?,
-            "rawQueryString" => self.raw_query_string = map.next_value::<Option<Text<'a>>>()?,
-            "cookies" => self.cookies = map.next_value::<Option<Vec<Text<'a>>>>()?.unwrap_or_default(),
+            "version" => next_lenient(map, &mut self.version, "version", malformed)?,
+            "httpMethod" => next_lenient(map, &mut self.http_method, "httpMethod", malformed)?,
+            "path" => next_lenient(map, &mut self.path, "path", malformed)?,
+            "rawPath" => next_lenient(map, &mut self.raw_path, "rawPath", malformed)?,
+            "rawQueryString" => next_lenient(map, &mut self.raw_query_string, "rawQueryString", malformed)?,
+            "cookies" => {
+                self.cookies = match map.next_value::<Values<'a, true>>()? {
+                    Values::Many(cookies) => cookies,
+                    Values::Absent => Vec::new(),
+                    Values::One(_) | Values::Malformed => {
+                        malformed.get_or_insert("cookies");
+                        Vec::new()
+                    }
+                }
+            }
             "headers" => self.headers = map.next_value::<NameValuesField<'a, false>>()?.0,
             "multiValueHeaders" => {
                 self.multi_value_headers = map.next_value::<NameValuesField<'a, true>>()?.0
@@ -89,25 +105,66 @@ impl<'a> HttpFields<'a> {
                 self.multi_value_query = map.next_value::<NameValuesField<'a, true>>()?.0
             }
             "requestContext" => self.request_context = Some(map.next_value::<&'a RawValue>()?),
-            "body" => self.body = map.next_value::<Option<Text<'a>>>()?,
-            "isBase64Encoded" => self.is_base64_encoded = map.next_value::<Option<bool>>()?.unwrap_or(false),
+            "body" => next_lenient(map, &mut self.body, "body", malformed)?,
+            "isBase64Encoded" => {
+                let mut encoded = None;
+                next_lenient(map, &mut encoded, "isBase64Encoded", malformed)?;
+                self.is_base64_encoded = encoded.unwrap_or(false);
+            }
+            // What API Gateway sends a Lambda authorizer: the request to authorize, not
+            // a request to answer.
+            "methodArn" | "routeArn" => {
+                map.next_value::<IgnoredAny>()?;
+                self.authorizer = true;
+            }
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    /// The HTTP event these fields make up, if they make one.
-    pub(crate) fn into_event(self) -> Option<HttpEvent<'a>> {
-        let context_json = self.request_context?;
-        let context: ContextProbe<'a> = serde_json::from_str(context_json.get()).ok()?;
+    /// The HTTP event these fields make up, or why they make none.
+    pub(crate) fn into_event(self) -> Result<HttpEvent<'a>, NotHttp> {
+        let context_json = self.request_context.ok_or(NotHttp::Other)?;
+        if self.authorizer {
+            return Err(NotHttp::Other);
+        }
+        let context: ContextProbe<'a> =
+            serde_json::from_str(context_json.get()).map_err(|_| NotHttp::Other)?;
+        if context.connection_id.is_some() {
+            // A WebSocket API's message or connection event.
+            return Err(NotHttp::Other);
+        }
+        // An event shaped like an HTTP event whose fields are not an HTTP event's.
+        let malformed = self
+            .malformed
+            .map(|field| format!("`{field}` is not of the type an HTTP event has"))
+            .or_else(|| {
+                malformed_entry(
+                    &self.headers,
+                    &self.multi_value_headers,
+                    ["headers", "multiValueHeaders"],
+                )
+            })
+            .or_else(|| {
+                malformed_entry(
+                    &self.query,
+                    &self.multi_value_query,
+                    ["queryStringParameters", "multiValueQueryStringParameters"],
+                )
+            });
+        if let Some(why) = malformed {
+            return Err(NotHttp::Malformed(why));
+        }
+        let method = |method: &Option<Text<'a>>| method.clone().ok_or(NotHttp::Other);
         let (payload, method) = if context.elb.is_some() {
-            (HttpPayload::Alb, self.http_method.clone()?)
+            (HttpPayload::Alb, method(&self.http_method)?)
         } else if self.version.as_ref().map(Text::as_str) == Some("2.0") && self.raw_path.is_some() {
-            (HttpPayload::HttpV2, context.http?.method)
+            let http = context.http.ok_or(NotHttp::Other)?;
+            (HttpPayload::HttpV2, http.method)
         } else {
-            (HttpPayload::RestV1, self.http_method.clone()?)
+            (HttpPayload::RestV1, method(&self.http_method)?)
         };
-        Some(HttpEvent {
+        Ok(HttpEvent {
             payload,
             method,
             request_id: context.request_id,
@@ -116,6 +173,16 @@ impl<'a> HttpFields<'a> {
             fields: self,
         })
     }
+}
+
+/// Why an event's fields are not an HTTP request for the router.
+#[derive(Debug)]
+pub(crate) enum NotHttp {
+    /// Some other event.
+    Other,
+    /// Shaped like an HTTP event, but a field is not of an HTTP event's type: what is
+    /// wrong, for the error that says no source took the event.
+    Malformed(String),
 }
 
 /// The keys of `requestContext` that tell payloads apart and route v2 requests.
@@ -129,6 +196,9 @@ struct ContextProbe<'a> {
     stage: Option<Text<'a>>,
     #[serde(default, borrow, rename = "requestId")]
     request_id: Option<Text<'a>>,
+    /// Only WebSocket APIs' events have one.
+    #[serde(default, rename = "connectionId")]
+    connection_id: Option<IgnoredAny>,
 }
 
 #[derive(Deserialize)]
@@ -174,15 +244,15 @@ impl HttpEvent<'_> {
         let fields = self.fields;
         let (path, query, mut headers, format) = match self.payload {
             HttpPayload::RestV1 => {
-                let query = encoded_query(query_pairs(&fields)?);
-                let headers = header_map(&fields, event)?;
+                let query = encoded_query(query_pairs(&fields));
+                let headers = header_map(&fields, event);
                 (path_or_root(fields.path), query, headers, ResponseFormat::RestV1)
             }
             HttpPayload::Alb => {
                 // ALB passes the query string on as the client sent it: still encoded.
-                let query = joined_query(query_pairs(&fields)?);
+                let query = joined_query(query_pairs(&fields));
                 let multi_value = fields.multi_value_headers.is_some();
-                let headers = header_map(&fields, event)?;
+                let headers = header_map(&fields, event);
                 (
                     path_or_root(fields.path),
                     query,
@@ -191,7 +261,7 @@ impl HttpEvent<'_> {
                 )
             }
             HttpPayload::HttpV2 => {
-                let mut headers = header_map(&fields, event)?;
+                let mut headers = header_map(&fields, event);
                 let raw_path = path_or_root(fields.raw_path);
                 let path = match self.stage.as_ref().map(Text::as_str) {
                     Some(stage) if !stage.is_empty() && stage != "$default" => strip_stage(raw_path, stage),
@@ -240,37 +310,42 @@ impl HttpEvent<'_> {
 }
 
 /// The multi-value form of a name → values object where the event has it, else the
-/// single-value one (`names`: the single form's key, then the multi-value form's).
+/// single-value one. Either may be malformed only in events that are not HTTP events
+/// (see [`HttpFields::into_event`]).
 fn chosen<'f, 'a>(
     single: &'f Option<NameValues<'a>>,
     multi: &'f Option<NameValues<'a>>,
-    [single_name, multi_name]: [&str; 2],
-) -> Result<&'f [(Text<'a>, Text<'a>)], Error> {
-    let (values, field, expected) = match (multi, single) {
-        (Some(multi), _) => (multi, multi_name, "a list of strings"),
-        (None, Some(single)) => (single, single_name, "a string"),
-        (None, None) => return Ok(&[]),
-    };
-    match values {
-        NameValues::Pairs(pairs) => Ok(pairs),
-        NameValues::Malformed(Some(name)) => Err(invalid(
-            &format!("{field}.{name}"),
-            format!("the value must be {expected}"),
-        )),
-        NameValues::Malformed(None) => Err(invalid(
-            field,
-            format!("must be an object whose values are each {expected}"),
-        )),
+) -> &'f [(Text<'a>, Text<'a>)] {
+    match multi.as_ref().or(single.as_ref()) {
+        Some(NameValues::Pairs(pairs)) => pairs,
+        Some(NameValues::Malformed(_)) | None => &[],
     }
 }
 
+/// What is wrong with a name → values object of an event (`names`: the single form's
+/// key, then the multi-value form's), if anything.
+fn malformed_entry(
+    single: &Option<NameValues<'_>>,
+    multi: &Option<NameValues<'_>>,
+    [single_name, multi_name]: [&str; 2],
+) -> Option<String> {
+    [
+        (multi, multi_name, "a list of strings"),
+        (single, single_name, "a string"),
+    ]
+    .into_iter()
+    .find_map(|(values, field, expected)| match values {
+        Some(NameValues::Malformed(Some(name))) => Some(format!("`{field}.{name}` is not {expected}")),
+        Some(NameValues::Malformed(None)) => Some(format!(
+            "`{field}` is not an object whose values are each {expected}"
+        )),
+        Some(NameValues::Pairs(_)) | None => None,
+    })
+}
+
 /// The request's headers (multi-value where the event has them).
-fn header_map(fields: &HttpFields<'_>, event: &Bytes) -> Result<HeaderMap, Error> {
-    let pairs = chosen(
-        &fields.headers,
-        &fields.multi_value_headers,
-        ["headers", "multiValueHeaders"],
-    )?;
+fn header_map(fields: &HttpFields<'_>, event: &Bytes) -> HeaderMap {
+    let pairs = chosen(&fields.headers, &fields.multi_value_headers);
     let mut headers = HeaderMap::with_capacity(pairs.len());
     let mut last: Option<(&str, HeaderName)> = None;
     for (name, value) in pairs {
@@ -294,16 +369,12 @@ fn header_map(fields: &HttpFields<'_>, event: &Bytes) -> Result<HeaderMap, Error
             headers.append(name, value);
         }
     }
-    Ok(headers)
+    headers
 }
 
 /// The query parameters (multi-value where the event has them).
-fn query_pairs<'f, 'a>(fields: &'f HttpFields<'a>) -> Result<&'f [(Text<'a>, Text<'a>)], Error> {
-    chosen(
-        &fields.query,
-        &fields.multi_value_query,
-        ["queryStringParameters", "multiValueQueryStringParameters"],
-    )
+fn query_pairs<'f, 'a>(fields: &'f HttpFields<'a>) -> &'f [(Text<'a>, Text<'a>)] {
+    chosen(&fields.query, &fields.multi_value_query)
 }
 
 /// A zero-copy `Bytes` for `part`, which must point into `event`.
@@ -552,8 +623,8 @@ mod tests {
     }
 
     #[test]
-    fn a_header_or_query_value_that_is_not_text_is_an_invalid_event() {
-        for (headers, path) in [
+    fn an_http_shaped_event_with_fields_of_other_types_is_not_an_http_event() {
+        for (fields, path) in [
             (r#""headers":{"x-a":5}"#, "headers.x-a"),
             (r#""headers":{"x-a":["1"]}"#, "headers.x-a"),
             (r#""multiValueHeaders":{"x-a":"1"}"#, "multiValueHeaders.x-a"),
@@ -564,10 +635,37 @@ mod tests {
                 r#""multiValueQueryStringParameters":{"q":"1"}"#,
                 "multiValueQueryStringParameters.q",
             ),
+            (r#""body":{"a":1}"#, "body"),
+            (r#""isBase64Encoded":"yes""#, "isBase64Encoded"),
+            (r#""cookies":"a=1""#, "cookies"),
         ] {
-            let error = request_of(&format!("{ALB}{headers}}}")).unwrap_err();
-            assert_eq!(error.error_type(), "Lambdo.EventDecode");
-            assert!(error.to_string().contains(path), "{error}");
+            let event = format!("{ALB}{fields}}}");
+            let shape = crate::source::EventShape::parse(event.as_bytes()).unwrap();
+            let described = shape.describe();
+            assert!(
+                described.contains("shaped like an HTTP event") && described.contains(path),
+                "{described}"
+            );
+        }
+        // A method that is not text, on an event that has one.
+        let shape =
+            crate::source::EventShape::parse(br#"{"requestContext":{"elb":{}},"httpMethod":7}"#).unwrap();
+        assert!(shape.describe().contains("`httpMethod`"), "{}", shape.describe());
+    }
+
+    #[test]
+    fn authorizer_and_websocket_events_are_not_http_requests() {
+        for event in [
+            r#"{"type":"TOKEN","authorizationToken":"t","methodArn":"arn:m"}"#,
+            r#"{"type":"REQUEST","methodArn":"arn:m","httpMethod":"GET","path":"/","requestContext":{"stage":"p"}}"#,
+            r#"{"version":"2.0","type":"REQUEST","routeArn":"arn:r","rawPath":"/","requestContext":{"http":{"method":"GET"}}}"#,
+            r#"{"httpMethod":"GET","path":"/","requestContext":{"connectionId":"c","routeKey":"$connect"}}"#,
+        ] {
+            let shape = crate::source::EventShape::parse(event.as_bytes()).unwrap();
+            assert!(
+                !matches!(shape, crate::source::EventShape::Http(_)),
+                "{event}: {shape}"
+            );
         }
     }
 

@@ -31,7 +31,7 @@ use serde_json::value::RawValue;
 use tower::ServiceExt;
 use tower_http::catch_panic::CatchPanicLayer;
 
-pub(crate) use event::{HttpEvent, HttpFields, HttpPayload, ResponseFormat};
+pub(crate) use event::{HttpEvent, HttpFields, HttpPayload, NotHttp, ResponseFormat};
 pub(crate) use extract::LambdaRequest;
 pub use extract::{Claims, LambdaContext, RequestContext};
 pub use problem::{Problem, PROBLEM_JSON};

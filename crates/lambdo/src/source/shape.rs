@@ -9,8 +9,8 @@ use std::{borrow::Cow, fmt};
 
 use super::records::{RecordFields, RecordsField};
 use crate::{
-    http::{HttpEvent, HttpFields, HttpPayload},
-    text::Text,
+    http::{HttpEvent, HttpFields, HttpPayload, NotHttp},
+    text::{Lenient, Text},
     Error,
 };
 use serde::{
@@ -36,8 +36,12 @@ pub(crate) enum EventShape<'a> {
         /// `id`, for logs.
         id: Option<Text<'a>>,
     },
-    /// A JSON object that no known source sends; its first keys, for error messages.
-    OtherObject(Vec<String>),
+    /// A JSON object that no known source sends: its first keys, and what kept it from
+    /// being a known source's event if it nearly is one, for error messages.
+    OtherObject {
+        keys: Vec<String>,
+        near_miss: Option<String>,
+    },
     /// A JSON value that is not an object (`"text"`, `[..]`, `42`, `null`…).
     NotObject(&'static str),
 }
@@ -62,11 +66,11 @@ impl<'a> EventShape<'a> {
             .deserialize_any(ShapeVisitor { records_room })
             .map_err(Error::InvalidJson)?;
         de.end().map_err(Error::InvalidJson)?;
-        if let EventShape::OtherObject(keys) = shape {
+        if let EventShape::OtherObject { keys, near_miss } = shape {
             // Only events that no source takes need their keys, for the error message:
             // read them in a second pass rather than collect them for every event.
             let KeyList(keys) = serde_json::from_slice(bytes).unwrap_or(KeyList(keys));
-            return Ok(EventShape::OtherObject(keys));
+            return Ok(EventShape::OtherObject { keys, near_miss });
         }
         Ok(shape)
     }
@@ -100,13 +104,20 @@ impl fmt::Display for EventShape<'_> {
                 source.as_str(),
                 detail_type.as_str()
             ),
-            EventShape::OtherObject(keys) if keys.is_empty() => f.write_str("an empty JSON object"),
-            EventShape::OtherObject(keys) => {
-                write!(f, "a JSON object with keys [{}", keys.join(", "))?;
-                if keys.len() == MAX_KEYS_DESCRIBED {
-                    f.write_str(", …")?;
+            EventShape::OtherObject { keys, near_miss } => {
+                if keys.is_empty() {
+                    f.write_str("an empty JSON object")?;
+                } else {
+                    write!(f, "a JSON object with keys [{}", keys.join(", "))?;
+                    if keys.len() == MAX_KEYS_DESCRIBED {
+                        f.write_str(", …")?;
+                    }
+                    f.write_str("]")?;
                 }
-                f.write_str("]")
+                match near_miss {
+                    Some(why) => write!(f, " (shaped like an HTTP event, but {why})"),
+                    None => Ok(()),
+                }
             }
             EventShape::NotObject(kind) => write!(f, "a JSON {kind}"),
         }
@@ -171,10 +182,12 @@ impl<'de> Visitor<'de> for ShapeVisitor {
                         room: self.records_room,
                     })?;
                 }
-                // EventBridge's envelope; `detail` is the handler's to read.
-                "source" => source = map.next_value::<Option<Text<'de>>>()?,
-                "detail-type" => detail_type = map.next_value::<Option<Text<'de>>>()?,
-                "id" => id = map.next_value::<Option<Text<'de>>>()?,
+                // EventBridge's envelope; `detail` is the handler's to read. Any event may
+                // have these keys, with values of any type: only strings are
+                // EventBridge's.
+                "source" => source = map.next_value::<Lenient<Text<'de>>>()?.value(),
+                "detail-type" => detail_type = map.next_value::<Lenient<Text<'de>>>()?.value(),
+                "id" => id = map.next_value::<Lenient<Text<'de>>>()?.value(),
                 "detail" => {
                     map.next_value::<IgnoredAny>()?;
                     has_detail = true;
@@ -186,15 +199,22 @@ impl<'de> Visitor<'de> for ShapeVisitor {
                 }
             }
         }
-        Ok(match (http.into_event(), records, source, detail_type) {
-            (Some(event), _, _, _) => EventShape::Http(Box::new(event)),
-            (None, Some(records), _, _) => EventShape::Records(records),
-            (None, None, Some(source), Some(detail_type)) if has_detail => EventShape::EventBridge {
+        let http = match http.into_event() {
+            Ok(event) => return Ok(EventShape::Http(Box::new(event))),
+            Err(NotHttp::Malformed(why)) => Some(why),
+            Err(NotHttp::Other) => None,
+        };
+        Ok(match (records, source, detail_type) {
+            (Some(records), _, _) => EventShape::Records(records),
+            (None, Some(source), Some(detail_type)) if has_detail => EventShape::EventBridge {
                 source,
                 detail_type,
                 id,
             },
-            _ => EventShape::OtherObject(Vec::new()),
+            _ => EventShape::OtherObject {
+                keys: Vec::new(),
+                near_miss: http,
+            },
         })
     }
 
