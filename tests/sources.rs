@@ -1,6 +1,10 @@
 //! One function with every source: each sample event reaches its own handler, the
 //! envelopes (SNS→SQS, EventBridge→SQS) unwrap, and an unknown event is named.
 
+#[path = "sources/corpus.rs"]
+mod corpus;
+#[path = "sources/properties.rs"]
+mod properties;
 #[path = "sources/tolerance.rs"]
 mod tolerance;
 

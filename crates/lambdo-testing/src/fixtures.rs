@@ -32,3 +32,72 @@ pub const S3_PUT: &str = include_str!("../fixtures/events/s3.json");
 pub const EVENTBRIDGE: &str = include_str!("../fixtures/events/eventbridge.json");
 /// EventBridge scheduled rule `my-scheduled-rule`.
 pub const SCHEDULE: &str = include_str!("../fixtures/events/schedule.json");
+
+/// Every event `sam local generate-event` gives for the services lambdo has sources
+/// for, by file name (`sqs-receive-message.json`…); `scripts/sam-events.sh` makes them.
+///
+/// ```
+/// let events = lambdo_testing::fixtures::sam_events();
+/// assert!(events.iter().any(|(name, _)| name == "sqs-receive-message.json"));
+/// ```
+pub fn sam_events() -> Vec<(String, String)> {
+    read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/sam").as_ref())
+}
+
+/// The sample events that come with the `aws_lambda_events` crate (`src/fixtures/` of
+/// its package in cargo's registry, at the version `Cargo.lock` names), by file name:
+/// about 170 real events of every service, and a few responses. Panics when the
+/// package cannot be found.
+///
+/// ```
+/// let samples = lambdo_testing::fixtures::aws_lambda_events_samples();
+/// assert!(samples.iter().any(|(name, _)| name == "example-sqs-event.json"));
+/// ```
+pub fn aws_lambda_events_samples() -> Vec<(String, String)> {
+    let workspace = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let lock = std::fs::read_to_string(workspace.join("Cargo.lock")).expect("the workspace's Cargo.lock");
+    let version = lock
+        .split("[[package]]")
+        .find(|package| package.contains("\nname = \"aws_lambda_events\"\n"))
+        .and_then(|package| package.lines().find_map(|line| line.strip_prefix("version = ")))
+        .map(|version| version.trim_matches('"').to_owned())
+        .expect("aws_lambda_events is in Cargo.lock");
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| std::path::Path::new(&home).join(".cargo")))
+        .expect("CARGO_HOME or HOME is set");
+    let package = format!("aws_lambda_events-{version}");
+    let registries = std::fs::read_dir(cargo_home.join("registry/src")).expect("cargo's registry sources");
+    let fixtures = registries
+        .map(|registry| {
+            registry
+                .expect("a registry")
+                .path()
+                .join(&package)
+                .join("src/fixtures")
+        })
+        .find(|fixtures| fixtures.is_dir())
+        .unwrap_or_else(|| panic!("{package} is not unpacked in {}", cargo_home.display()));
+    read_dir(&fixtures)
+}
+
+/// The `.json` files of `dir`, sorted by name.
+fn read_dir(dir: &std::path::Path) -> Vec<(String, String)> {
+    let mut events: Vec<(String, String)> = std::fs::read_dir(dir)
+        .unwrap_or_else(|error| panic!("{}: {error}", dir.display()))
+        .map(|entry| entry.expect("a directory entry").path())
+        .filter(|path| path.extension().is_some_and(|extension| extension == "json"))
+        .map(|path| {
+            let name = path
+                .file_name()
+                .expect("a file name")
+                .to_string_lossy()
+                .into_owned();
+            let text =
+                std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{}: {error}", path.display()));
+            (name, text)
+        })
+        .collect();
+    events.sort();
+    events
+}

@@ -185,10 +185,11 @@ impl<'de> Fields<'de> for DynamoDbFields<'de> {
     fn read<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
         let malformed = &mut self.malformed;
         match key {
-            // Raw JSON, whatever it holds: an image that is no item fails when decoded.
-            "Keys" => self.keys = Some(map.next_value()?),
-            "NewImage" => self.new_image = Some(map.next_value()?),
-            "OldImage" => self.old_image = Some(map.next_value()?),
+            // Raw JSON, whatever it holds (`null` is none): an image that is no item
+            // fails when decoded.
+            "Keys" => self.keys = map.next_value()?,
+            "NewImage" => self.new_image = map.next_value()?,
+            "OldImage" => self.old_image = map.next_value()?,
             "SequenceNumber" => {
                 return next_lenient(
                     map,
