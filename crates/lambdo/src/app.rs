@@ -3,16 +3,20 @@
 use axum::Router;
 
 use crate::{
-    batch::{self, BatchOptions, BatchSource, IntoRecordResult},
+    batch::{BatchOptions, IntoRecordResult},
+    dispatch::Registry,
     dynamodb::DynamoDbRecord,
-    eventbridge::EventBridgePayload,
-    function::{Dispatcher, Function},
+    eventbridge::{EventBridge, EventBridgePayload},
+    function::Function,
+    guard::erase_record,
     http::{HttpSource, DEFAULT_BODY_LIMIT},
+    invoke::InvokeSource,
     kinesis::KinesisRecord,
     metrics::MetricsConfig,
+    records::{Batch, Record, Records},
     s3::ObjectEvent,
     sns::SnsRecord,
-    source::InvokeSource,
+    source::Source,
     sqs::SqsRecord,
     Handler, IntoInvokeResponse, InvokePayload,
 };
@@ -51,9 +55,8 @@ use crate::{
 /// ```
 #[must_use = "an App does nothing until `.run()` is awaited"]
 pub struct App<S = ()> {
-    /// The registrations so far; its HTTP source is made from `router` at the end.
-    sources: Dispatcher<S>,
-    router: Option<Router>,
+    /// The registrations so far, in order.
+    sources: Registry<S>,
     body_limit: usize,
     metrics: Option<MetricsConfig>,
 }
@@ -70,8 +73,7 @@ where
     /// ```
     pub fn new(state: S) -> Self {
         App {
-            sources: Dispatcher::new(state),
-            router: None,
+            sources: Registry::new(state),
             body_limit: DEFAULT_BODY_LIMIT,
             metrics: None,
         }
@@ -95,7 +97,45 @@ where
     /// # let _ = app;
     /// ```
     pub fn http(mut self, router: Router<S>) -> Self {
-        self.router = Some(router.with_state(self.sources.state.clone()));
+        let router = router.with_state(self.sources.state.clone());
+        self.sources
+            .one_of(|| HttpSource::new(Router::new(), DEFAULT_BODY_LIMIT))
+            .set_router(router);
+        self
+    }
+
+    /// Registers an event source: one of lambdo's, or one you write (see
+    /// [`crate::source`] for the abstraction, and an example). `.http(..)`, `.sqs(..)`
+    /// and the others are this with lambdo's sources. When several sources claim an
+    /// event, the one registered first takes it.
+    ///
+    /// ```
+    /// # use lambdo::{source::*, App, Context};
+    /// # struct Nothing;
+    /// # impl<S: Send + Sync + 'static> Source<S> for Nothing {
+    /// #     fn names(&self) -> &[&'static str] { &["nothing"] }
+    /// #     fn keys(&self) -> &'static [&'static str] { &[] }
+    /// #     fn reader<'e>(&'e self, _: &'e [u8]) -> Box<dyn EventReader<'e, S> + 'e> { unreachable!("reads no key") }
+    /// # }
+    /// let function = App::new(()).source(Nothing).into_function();
+    /// assert_eq!(function.sources(), ["nothing"]);
+    /// ```
+    pub fn source(mut self, source: impl Source<S>) -> Self {
+        self.sources.add(source);
+        self
+    }
+
+    /// Registers the record source of `R` (its `Records` batches) with `handler`.
+    fn records<R, H, Args>(mut self, options: BatchOptions, handler: H) -> Self
+    where
+        R: Record,
+        H: Handler<Args, S, R>,
+        H::Output: IntoRecordResult,
+        Args: 'static,
+    {
+        self.sources
+            .one_of(Records::default)
+            .add(Batch::new(erase_record(handler), options));
         self
     }
 
@@ -169,19 +209,13 @@ where
     /// let app = lambdo::App::new(()).sqs_with(BatchOptions::new().concurrency(8), on_line);
     /// # let _ = app;
     /// ```
-    pub fn sqs_with<H, Args>(mut self, options: BatchOptions, handler: H) -> Self
+    pub fn sqs_with<H, Args>(self, options: BatchOptions, handler: H) -> Self
     where
         H: Handler<Args, S, SqsRecord>,
         H::Output: IntoRecordResult,
         Args: 'static,
     {
-        assert!(
-            self.sources.sqs.is_none(),
-            "an SQS handler is already registered (one per function: route by queue inside it \
-             with `SqsRecord::queue_arn`)"
-        );
-        self.sources.sqs = Some(BatchSource::new(handler, options));
-        self
+        self.records::<SqsRecord, _, _>(options, handler)
     }
 
     /// Handles Kinesis Data Streams batches, one call per record in shard order, with
@@ -214,18 +248,13 @@ where
     /// # Panics
     ///
     /// When a Kinesis handler is already registered.
-    pub fn kinesis_with<H, Args>(mut self, options: BatchOptions, handler: H) -> Self
+    pub fn kinesis_with<H, Args>(self, options: BatchOptions, handler: H) -> Self
     where
         H: Handler<Args, S, KinesisRecord>,
         H::Output: IntoRecordResult,
         Args: 'static,
     {
-        assert!(
-            self.sources.kinesis.is_none(),
-            "a Kinesis handler is already registered"
-        );
-        self.sources.kinesis = Some(BatchSource::new(handler, options));
-        self
+        self.records::<KinesisRecord, _, _>(options, handler)
     }
 
     /// Handles DynamoDB Streams batches, one call per change in shard order, with the
@@ -259,18 +288,13 @@ where
     /// # Panics
     ///
     /// When a DynamoDB Streams handler is already registered.
-    pub fn dynamodb_stream_with<H, Args>(mut self, options: BatchOptions, handler: H) -> Self
+    pub fn dynamodb_stream_with<H, Args>(self, options: BatchOptions, handler: H) -> Self
     where
         H: Handler<Args, S, DynamoDbRecord>,
         H::Output: IntoRecordResult,
         Args: 'static,
     {
-        assert!(
-            self.sources.dynamodb.is_none(),
-            "a DynamoDB Streams handler is already registered"
-        );
-        self.sources.dynamodb = Some(BatchSource::new(handler, options));
-        self
+        self.records::<DynamoDbRecord, _, _>(options, handler)
     }
 
     /// Handles SNS notifications. The handler's last argument is a
@@ -288,15 +312,13 @@ where
     /// let app = lambdo::App::new(()).sns(on_news);
     /// # let _ = app;
     /// ```
-    pub fn sns<H, Args>(mut self, handler: H) -> Self
+    pub fn sns<H, Args>(self, handler: H) -> Self
     where
         H: Handler<Args, S, SnsRecord>,
         H::Output: IntoRecordResult,
         Args: 'static,
     {
-        assert!(self.sources.sns.is_none(), "an SNS handler is already registered");
-        self.sources.sns = Some(BatchSource::each(handler));
-        self
+        self.records::<SnsRecord, _, _>(BatchOptions::default(), handler)
     }
 
     /// Handles S3 event notifications, one call per object event. The handler's last
@@ -314,15 +336,13 @@ where
     /// let app = lambdo::App::new(()).s3(on_object);
     /// # let _ = app;
     /// ```
-    pub fn s3<H, Args>(mut self, handler: H) -> Self
+    pub fn s3<H, Args>(self, handler: H) -> Self
     where
         H: Handler<Args, S, ObjectEvent>,
         H::Output: IntoRecordResult,
         Args: 'static,
     {
-        assert!(self.sources.s3.is_none(), "an S3 handler is already registered");
-        self.sources.s3 = Some(BatchSource::each(handler));
-        self
+        self.records::<ObjectEvent, _, _>(BatchOptions::default(), handler)
     }
 
     /// Handles EventBridge events of `source` and `detail_type`. The handler's last
@@ -346,15 +366,9 @@ where
         H::Output: IntoRecordResult,
         Args: 'static,
     {
-        assert!(
-            !self.sources.eventbridge.iter().any(|(s, d, _)| s == source && d == detail_type),
-            "an EventBridge handler for source `{source}` and detail-type `{detail_type}` is already registered"
-        );
-        self.sources.eventbridge.push((
-            source.to_owned(),
-            detail_type.to_owned(),
-            batch::erase_record(handler),
-        ));
+        self.sources
+            .one_of(EventBridge::default)
+            .route(source, detail_type, erase_record(handler));
         self
     }
 
@@ -381,11 +395,9 @@ where
         H::Output: IntoRecordResult,
         Args: 'static,
     {
-        assert!(
-            self.sources.schedule.is_none(),
-            "a schedule handler is already registered"
-        );
-        self.sources.schedule = Some(batch::erase_record(handler));
+        self.sources
+            .one_of(EventBridge::default)
+            .schedule(erase_record(handler));
         self
     }
 
@@ -425,9 +437,16 @@ where
     /// ```
     pub fn into_function(self) -> Function {
         let mut sources = self.sources;
-        sources.http = self.router.map(|router| HttpSource::new(router, self.body_limit));
+        let router = sources.find::<HttpSource>().map(|http| {
+            http.set_body_limit(self.body_limit);
+            http.router()
+        });
+        // Registered in any case (they take no event without handlers): they tell what
+        // a batch of records or an EventBridge event was when no source takes it.
+        sources.one_of(Records::default);
+        sources.one_of(EventBridge::default);
         Function::new(
-            sources,
+            sources.into_dispatcher(router),
             self.metrics.unwrap_or_else(MetricsConfig::default_for_app),
         )
     }

@@ -1,6 +1,6 @@
-//! Batches of records (SQS; the stream sources share it): one handler call per record,
-//! and a `batchItemFailures` response that lists exactly the records that did not
-//! succeed, so Lambda redelivers those and only those.
+//! Batches of records (SQS, Kinesis, DynamoDB Streams): one handler call per record, and
+//! a `batchItemFailures` response that lists exactly the records that did not succeed,
+//! so Lambda redelivers those and only those.
 //!
 //! Every record ends in exactly one of two states: succeeded, or listed as failed. A
 //! record fails when its handler returns an error or panics, when it does not decode,
@@ -9,30 +9,21 @@
 
 use std::{
     collections::HashSet,
-    future::Future,
-    panic::AssertUnwindSafe,
     time::{Duration, SystemTime, UNIX_EPOCH},
 };
 
-use futures_util::{stream, FutureExt, StreamExt};
+use futures_util::{stream, StreamExt};
 use serde::Serialize;
 use serde_json::value::RawValue;
-use tracing::Instrument;
 
 use bytes::Bytes;
 
+pub use crate::guard::IntoRecordResult;
 use crate::{
-    function::panic_message,
-    handler::{erase, ErasedHandler},
-    source::{RecordFields, Slice},
-    BoxError, Context, Error, Handler,
+    guard::{run_record, RecordFn, RecordSpan},
+    source::Slice,
+    Context, Error,
 };
-
-/// The span each record of a batch runs in; its `correlation_id` is the record's
-/// identifier (see [`crate::logs`]). A record alone in an event that takes no partial
-/// response (SNS, EventBridge) runs in the invocation's span instead. The subscriber
-/// lambdo installs in Lambda opens none (`JsonLogLayer::without_record_spans`).
-pub(crate) const RECORD_SPAN: &str = "lambdo.record";
 
 /// How a batch source processes its records.
 ///
@@ -124,46 +115,6 @@ impl BatchOptions {
     }
 }
 
-/// What a per-record handler may return: `Result<(), E>` with `E: Into<BoxError>`, or
-/// `()` for handlers that cannot fail.
-///
-/// ```
-/// use lambdo::batch::IntoRecordResult;
-///
-/// let failed: Result<(), lambdo::BoxError> = Err("out of stock".into());
-/// assert_eq!(failed.into_record_result().unwrap_err().error_type(), "Lambdo.HandlerError");
-/// assert!(().into_record_result().is_ok());
-/// ```
-pub trait IntoRecordResult {
-    /// `Ok` when the record succeeded.
-    fn into_record_result(self) -> Result<(), Error>;
-}
-
-impl<E: Into<BoxError>> IntoRecordResult for Result<(), E> {
-    fn into_record_result(self) -> Result<(), Error> {
-        self.map_err(Error::handler)
-    }
-}
-
-impl IntoRecordResult for () {
-    fn into_record_result(self) -> Result<(), Error> {
-        Ok(())
-    }
-}
-
-/// A record handler with its argument types erased.
-pub(crate) type RecordFn<S, P> = ErasedHandler<S, P, ()>;
-
-/// Erases a record handler's argument types.
-pub(crate) fn erase_record<H, Args, S, P>(handler: H) -> RecordFn<S, P>
-where
-    H: Handler<Args, S, P>,
-    H::Output: IntoRecordResult,
-    Args: 'static,
-{
-    erase(handler, IntoRecordResult::into_record_result)
-}
-
 /// How the records of one batch relate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Order {
@@ -198,137 +149,6 @@ pub(crate) fn unidentified(index: usize, field: &str, target: &str) -> Error {
     }
 }
 
-/// The payload of a batch source's record handlers, read from one record.
-pub(crate) trait FromRecords: Sized + Send + 'static {
-    /// What one record is, for error messages (`an SQS record`).
-    const NAME: &'static str;
-
-    /// Reads the record at `index`; an error (see [`unidentified`]) when its identifier
-    /// cannot be read.
-    fn read(event: &Bytes, fields: RecordFields<'_>, index: usize) -> Result<Pending<Self>, Error>;
-
-    /// How the records of this batch relate.
-    fn order(records: &[Pending<Self>], options: &BatchOptions) -> Order;
-}
-
-/// A registered source of records: its record handler, its options, and what its
-/// caller expects back.
-pub(crate) struct BatchSource<S, P> {
-    handler: RecordFn<S, P>,
-    options: BatchOptions,
-    partial: bool,
-}
-
-impl<S: Send + Sync + 'static, P: FromRecords> BatchSource<S, P> {
-    /// A source whose caller reads partial batch responses (SQS, Kinesis, DynamoDB).
-    pub(crate) fn new<H, Args>(handler: H, options: BatchOptions) -> Self
-    where
-        H: Handler<Args, S, P>,
-        H::Output: IntoRecordResult,
-        Args: 'static,
-    {
-        BatchSource {
-            handler: erase_record(handler),
-            options,
-            partial: true,
-        }
-    }
-
-    /// A source whose caller takes no partial response (SNS, S3): every record is
-    /// handled, in order, and any failure fails the invocation with the first
-    /// failure's error, so the caller retries the event.
-    pub(crate) fn each<H, Args>(handler: H) -> Self
-    where
-        H: Handler<Args, S, P>,
-        H::Output: IntoRecordResult,
-        Args: 'static,
-    {
-        BatchSource {
-            partial: false,
-            ..BatchSource::new(handler, BatchOptions::default())
-        }
-    }
-}
-
-/// A registered source of records, whatever its payload type: what the dispatcher
-/// hands a batch to.
-pub(crate) trait RecordsSource<S>: Send + Sync {
-    /// Handles the batch `records` of `event`.
-    fn handle<'a>(
-        &'a self,
-        event: &'a Bytes,
-        records: Vec<RecordFields<'a>>,
-        context: &'a Context,
-        state: &'a S,
-    ) -> futures_util::future::BoxFuture<'a, Result<Box<RawValue>, Error>>;
-}
-
-impl<S: Send + Sync + 'static, P: FromRecords> RecordsSource<S> for BatchSource<S, P> {
-    fn handle<'a>(
-        &'a self,
-        event: &'a Bytes,
-        records: Vec<RecordFields<'a>>,
-        context: &'a Context,
-        state: &'a S,
-    ) -> futures_util::future::BoxFuture<'a, Result<Box<RawValue>, Error>> {
-        Box::pin(async move {
-            let only_record = records.len() == 1;
-            // Every record is read before any runs: a record that cannot be identified
-            // fails the batch before a handler has done anything.
-            let pending = records
-                .into_iter()
-                .enumerate()
-                .map(|(index, fields)| read_record(event, fields, index))
-                .collect::<Result<Vec<Pending<P>>, Error>>()?;
-            if self.partial {
-                let order = P::order(&pending, &self.options);
-                return process(
-                    event,
-                    pending,
-                    order,
-                    &self.options,
-                    &self.handler,
-                    context,
-                    state,
-                )
-                .await;
-            }
-            let mut first_error = None;
-            // An event of one record (an SNS notification, most S3 notifications): the
-            // invocation is the record's span.
-            let span = if only_record {
-                RecordSpan::Invocation
-            } else {
-                RecordSpan::Own
-            };
-            for Pending { id, payload, .. } in pending {
-                let id = id.get(event);
-                if let Err(error) = run_record(id, payload, &self.handler, context, state, span).await {
-                    first_error.get_or_insert(error);
-                }
-            }
-            match first_error {
-                Some(error) => Err(error),
-                None => Ok(null()),
-            }
-        })
-    }
-}
-
-/// Reads one record; a record with a field of the wrong type fails alone, naming it.
-fn read_record<P: FromRecords>(
-    event: &Bytes,
-    fields: RecordFields<'_>,
-    index: usize,
-) -> Result<Pending<P>, Error> {
-    let malformed = fields.malformed;
-    let mut pending = P::read(event, fields, index)?;
-    if let (Some(field), Ok(_)) = (malformed, &pending.payload) {
-        pending.payload = Err(RecordFields::malformed_error(field, index, P::NAME));
-    }
-    Ok(pending)
-}
-
 /// Why a record never reached its handler.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum NotStarted {
@@ -343,7 +163,7 @@ enum Outcome {
 }
 
 /// Runs every record and answers Lambda's partial batch response.
-async fn process<S: Sync, P: Send + 'static>(
+pub(crate) async fn process<S: Sync, P: Send + 'static>(
     event: &Bytes,
     records: Vec<Pending<P>>,
     order: Order,
@@ -397,101 +217,11 @@ async fn process<S: Sync, P: Send + 'static>(
     respond(event, &outcomes, options)
 }
 
-/// Runs the handler of a single event (EventBridge) in the invocation's span, which
-/// gets the event's id as its `correlation_id`: the record engine's panic guard and
-/// failure log, and `null` for a response.
-pub(crate) async fn run_one<S, P>(
-    id: &str,
-    payload: P,
-    handler: &RecordFn<S, P>,
-    context: &Context,
-    state: &S,
-) -> Result<Box<RawValue>, Error> {
-    run_record(id, Ok(payload), handler, context, state, RecordSpan::Invocation).await?;
-    Ok(null())
-}
-
-/// The response of sources whose callers read none.
-fn null() -> Box<RawValue> {
-    RawValue::NULL.to_owned()
-}
-
 impl From<Result<(), Error>> for Outcome {
     fn from(result: Result<(), Error>) -> Self {
         match result {
             Ok(()) => Outcome::Succeeded,
             Err(_) => Outcome::Failed,
-        }
-    }
-}
-
-/// Which span a record's handler runs (and its failure is logged) in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum RecordSpan {
-    /// A `lambdo.record` span of its own, whose `correlation_id` is the record's
-    /// identifier: every record of a batch.
-    Own,
-    /// The invocation's span, given the record's identifier as its `correlation_id`:
-    /// for an invocation whose only work is this record (an SNS notification, an
-    /// EventBridge event), a second span would say nothing the first does not.
-    Invocation,
-}
-
-/// Runs one record's handler in its span, turning every way it can fail (decode error,
-/// handler error, panic) into an error, logged with the record's identifier.
-///
-/// The handler is called (and the payload decoded, in its extractors) before the
-/// returned future is first polled; the future then holds only the handler's boxed
-/// future, not the record. Records are a few hundred bytes, and every future awaiting
-/// this one would otherwise carry room for one: the batch futures are kept under the
-/// size the allocator serves from its fast per-thread cache.
-fn run_record<'a, S, P>(
-    id: &'a str,
-    payload: Result<P, Error>,
-    handler: &RecordFn<S, P>,
-    context: &Context,
-    state: &S,
-    span: RecordSpan,
-) -> impl Future<Output = Result<(), Error>> + Send + 'a {
-    // Decoding happens in the handler's extractors, synchronously: guard it too.
-    let call = payload.and_then(|payload| {
-        std::panic::catch_unwind(AssertUnwindSafe(|| handler(payload, context, state)))
-            .map_err(|panic| Error::Panic(panic_message(panic.as_ref())))
-    });
-    async move {
-        // The failure is logged inside the span too, so the span is entered once per
-        // poll and never cloned.
-        let work = async move {
-            let result = match call {
-                Ok(call) => match AssertUnwindSafe(call).catch_unwind().await {
-                    Ok(result) => result,
-                    Err(panic) => Err(Error::Panic(panic_message(panic.as_ref()))),
-                },
-                Err(error) => Err(error),
-            };
-            if let Err(error) = &result {
-                tracing::error!(
-                    item_identifier = id,
-                    error_type = error.error_type(),
-                    error = %error,
-                    "the record failed"
-                );
-            }
-            result
-        };
-        match span {
-            // A `&str` field: recorded without formatting. The span is disabled where
-            // lambdo's JSON lines are the only reader of spans; the lines get the id
-            // from `in_record` then.
-            RecordSpan::Own => {
-                crate::logs::in_record(id, work)
-                    .instrument(tracing::info_span!(RECORD_SPAN, correlation_id = id))
-                    .await
-            }
-            RecordSpan::Invocation => {
-                tracing::Span::current().record("correlation_id", id);
-                work.await
-            }
         }
     }
 }

@@ -49,11 +49,13 @@ use aws_lambda_events::event::dynamodb::{EventRecord, UserIdentity};
 use bytes::Bytes;
 use item::Item;
 use serde::de::DeserializeOwned;
-use serde_json::Value;
+use serde_json::{value::RawValue, Value as JsonValue};
 
 use crate::{
-    batch::{self, BatchOptions, FromRecords, Order, Pending},
-    source::{raw_range, RecordFields, Slice, SourceFields},
+    batch::{self, BatchOptions, Order, Pending},
+    records::Record,
+    source::{raw_range, ReadError, Slice, Value},
+    text::Text,
     Context, Error, FromPayload,
 };
 
@@ -199,8 +201,8 @@ impl DynamoDbRecord {
     /// ```
     pub fn to_aws(&self) -> Result<EventRecord, Error> {
         let image = |range: &Option<Range<usize>>| match range {
-            Some(range) => Error::decode::<Value>(&self.event[range.clone()], "a DynamoDB image"),
-            None => Ok(Value::Null),
+            Some(range) => Error::decode::<JsonValue>(&self.event[range.clone()], "a DynamoDB image"),
+            None => Ok(JsonValue::Null),
         };
         let view_type = Some(self.stream_view_type()).filter(|view| !view.is_empty());
         let change = serde_json::json!({
@@ -336,15 +338,117 @@ impl<S> FromPayload<S, DynamoDbRecord> for DynamoDbRecord {
     }
 }
 
-impl FromRecords for DynamoDbRecord {
-    const NAME: &'static str = "a DynamoDB Streams record";
+/// What the pass reads of a DynamoDB Streams record; the images stay raw until a
+/// handler decodes them.
+#[derive(Debug, Default)]
+pub(crate) struct DynamoDbFields<'a> {
+    keys: Option<&'a RawValue>,
+    new_image: Option<&'a RawValue>,
+    old_image: Option<&'a RawValue>,
+    sequence_number: Option<Text<'a>>,
+    size_bytes: Option<i64>,
+    stream_view_type: Option<Text<'a>>,
+    approximate_creation_date_time: Option<f64>,
+    event_id: Option<Text<'a>>,
+    event_name: Option<Text<'a>>,
+    event_source_arn: Option<Text<'a>>,
+    aws_region: Option<Text<'a>>,
+    /// Who made the change (time to live, for one); raw.
+    user_identity: Option<&'a RawValue>,
+    malformed: Option<&'static str>,
+}
 
-    fn read(event: &Bytes, fields: RecordFields<'_>, index: usize) -> Result<Pending<Self>, Error> {
-        let unidentified = || batch::unidentified(index, "dynamodb.SequenceNumber", Self::NAME);
-        let SourceFields::DynamoDb(dynamodb) = fields.source else {
-            return Err(unidentified());
-        };
-        let sequence_number = dynamodb.sequence_number.ok_or_else(unidentified)?;
+/// An image: raw JSON, whatever it holds (an image that is no item fails when decoded);
+/// `null` is none.
+fn image<'e>(value: Value<'_, 'e>) -> Result<Option<&'e RawValue>, ReadError> {
+    let raw = value.raw()?;
+    Ok((raw.get() != "null").then_some(raw))
+}
+
+impl Record for DynamoDbRecord {
+    const NAME: &'static str = "a DynamoDB Streams record";
+    const SOURCE: &'static str = "dynamodb_stream";
+    const EVENT_SOURCE: &'static str = "aws:dynamodb";
+    const KEYS: &'static [&'static str] = &[
+        "dynamodb",
+        "eventID",
+        "eventName",
+        "eventSourceARN",
+        "awsRegion",
+        "userIdentity",
+    ];
+    const PARTIAL: bool = true;
+
+    type Fields<'e> = DynamoDbFields<'e>;
+
+    fn read<'e>(fields: &mut DynamoDbFields<'e>, key: &str, value: Value<'_, 'e>) -> Result<(), ReadError> {
+        match key {
+            "dynamodb" => {
+                let object = value.object(|key, value| {
+                    let malformed = &mut fields.malformed;
+                    match key {
+                        "Keys" => fields.keys = image(value)?,
+                        "NewImage" => fields.new_image = image(value)?,
+                        "OldImage" => fields.old_image = image(value)?,
+                        "SequenceNumber" => value.text_field()?.store(
+                            &mut fields.sequence_number,
+                            "dynamodb.SequenceNumber",
+                            malformed,
+                        ),
+                        "SizeBytes" => {
+                            value
+                                .integer()?
+                                .store(&mut fields.size_bytes, "dynamodb.SizeBytes", malformed)
+                        }
+                        "StreamViewType" => value.text_field()?.store(
+                            &mut fields.stream_view_type,
+                            "dynamodb.StreamViewType",
+                            malformed,
+                        ),
+                        "ApproximateCreationDateTime" => value.number()?.store(
+                            &mut fields.approximate_creation_date_time,
+                            "dynamodb.ApproximateCreationDateTime",
+                            malformed,
+                        ),
+                        _ => {}
+                    }
+                    Ok(())
+                })?;
+                object.check("dynamodb", &mut fields.malformed);
+            }
+            "eventID" => value
+                .text_field()?
+                .store(&mut fields.event_id, "eventID", &mut fields.malformed),
+            "eventName" => {
+                value
+                    .text_field()?
+                    .store(&mut fields.event_name, "eventName", &mut fields.malformed)
+            }
+            "eventSourceARN" => value.text_field()?.store(
+                &mut fields.event_source_arn,
+                "eventSourceARN",
+                &mut fields.malformed,
+            ),
+            "awsRegion" => {
+                value
+                    .text_field()?
+                    .store(&mut fields.aws_region, "awsRegion", &mut fields.malformed)
+            }
+            "userIdentity" => fields.user_identity = Some(value.raw()?),
+            "eventSource" => value.text_field()?.check("eventSource", &mut fields.malformed),
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn malformed(fields: &DynamoDbFields<'_>) -> Option<&'static str> {
+        fields.malformed
+    }
+
+    fn make(event: &Bytes, fields: DynamoDbFields<'_>, index: usize) -> Result<Pending<Self>, Error> {
+        let sequence_number = fields
+            .sequence_number
+            .ok_or_else(|| batch::unidentified(index, "dynamodb.SequenceNumber", Self::NAME))?;
         let removed_by_ttl = fields
             .user_identity
             .is_some_and(|identity| identity.get().contains("\"dynamodb.amazonaws.com\""));
@@ -353,14 +457,14 @@ impl FromRecords for DynamoDbRecord {
             event_id: Slice::or_empty(event, fields.event_id),
             event_name: Slice::or_empty(event, fields.event_name),
             stream_arn: Slice::or_empty(event, fields.event_source_arn),
-            stream_view_type: Slice::or_empty(event, dynamodb.stream_view_type),
+            stream_view_type: Slice::or_empty(event, fields.stream_view_type),
             aws_region: Slice::or_empty(event, fields.aws_region),
-            keys: raw_range(event, dynamodb.keys),
-            new_image: raw_range(event, dynamodb.new_image),
-            old_image: raw_range(event, dynamodb.old_image),
+            keys: raw_range(event, fields.keys),
+            new_image: raw_range(event, fields.new_image),
+            old_image: raw_range(event, fields.old_image),
             removed_by_ttl,
-            size_bytes: dynamodb.size_bytes.unwrap_or_default(),
-            approximate_creation_time: dynamodb.approximate_creation_date_time.unwrap_or_default(),
+            size_bytes: fields.size_bytes.unwrap_or_default(),
+            approximate_creation_time: fields.approximate_creation_date_time.unwrap_or_default(),
             event: event.clone(),
         };
         Ok(Pending {

@@ -66,9 +66,7 @@ pub enum Error {
     /// The handler's response could not be serialized.
     #[error("the response could not be serialized: {0}")]
     Encode(#[source] serde_json::Error),
-    /// Every record of a batch failed (see [`BatchOptions::fail_whole_batch`]).
-    ///
-    /// [`BatchOptions::fail_whole_batch`]: crate::batch::BatchOptions::fail_whole_batch
+    /// Every record of a batch failed (see `lambdo::batch::BatchOptions::fail_whole_batch`).
     #[error("all {records} records of the batch failed")]
     BatchFailed {
         /// How many records the batch had.
@@ -247,6 +245,17 @@ impl fmt::Display for FunctionError {
 }
 
 impl std::error::Error for FunctionError {}
+
+/// The text of a panic payload (`panic!("…")` carries a `&str` or a `String`).
+pub(crate) fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    if let Some(text) = panic.downcast_ref::<&str>() {
+        (*text).to_owned()
+    } else if let Some(text) = panic.downcast_ref::<String>() {
+        text.clone()
+    } else {
+        "a panic with a non-string payload".to_owned()
+    }
+}
 
 #[cfg(test)]
 mod tests {

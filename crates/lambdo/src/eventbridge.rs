@@ -42,7 +42,12 @@
 use bytes::Bytes;
 use serde::{de::DeserializeOwned, Deserialize};
 
-use crate::{Context, Error, FromPayload};
+use crate::{
+    guard::{self, RecordFn},
+    source::{EventReader, ReadError, Source, SourceFuture, Value},
+    text::Text,
+    Context, Error, FromPayload,
+};
 
 /// An EventBridge event whose `detail` is the JSON of `T`.
 ///
@@ -129,5 +134,148 @@ impl<S> FromPayload<S, EventBridgePayload> for Scheduled {
 }
 
 /// The `detail-type` of scheduled events, and the sources that send them.
-pub(crate) const SCHEDULED_EVENT: &str = "Scheduled Event";
-pub(crate) const SCHEDULE_SOURCES: [&str; 2] = ["aws.events", "aws.scheduler"];
+const SCHEDULED_EVENT: &str = "Scheduled Event";
+const SCHEDULE_SOURCES: [&str; 2] = ["aws.events", "aws.scheduler"];
+
+/// The EventBridge handlers of an app: by `source` and `detail-type`, and the schedule
+/// handler.
+pub(crate) struct EventBridge<S> {
+    routes: Vec<(String, String, RecordFn<S, EventBridgePayload>)>,
+    schedule: Option<RecordFn<S, EventBridgePayload>>,
+    names: Vec<&'static str>,
+}
+
+impl<S> Default for EventBridge<S> {
+    fn default() -> Self {
+        EventBridge {
+            routes: Vec::new(),
+            schedule: None,
+            names: Vec::new(),
+        }
+    }
+}
+
+impl<S> EventBridge<S> {
+    /// # Panics
+    ///
+    /// When a handler is already registered for the same `source` and `detail_type`.
+    pub(crate) fn route(
+        &mut self,
+        source: &str,
+        detail_type: &str,
+        handler: RecordFn<S, EventBridgePayload>,
+    ) {
+        assert!(
+            !self.routes.iter().any(|(s, d, _)| s == source && d == detail_type),
+            "an EventBridge handler for source `{source}` and detail-type `{detail_type}` is already registered"
+        );
+        if self.routes.is_empty() {
+            self.names.insert(0, "eventbridge");
+        }
+        self.routes
+            .push((source.to_owned(), detail_type.to_owned(), handler));
+    }
+
+    /// # Panics
+    ///
+    /// When a schedule handler is already registered.
+    pub(crate) fn schedule(&mut self, handler: RecordFn<S, EventBridgePayload>) {
+        assert!(
+            self.schedule.is_none(),
+            "a schedule handler is already registered"
+        );
+        self.schedule = Some(handler);
+        self.names.push("schedule");
+    }
+
+    /// An exact `source` + `detail-type` registration first, then the schedule handler
+    /// for scheduled events.
+    fn handler(&self, source: &str, detail_type: &str) -> Option<&RecordFn<S, EventBridgePayload>> {
+        let exact = self
+            .routes
+            .iter()
+            .find(|(s, d, _)| s == source && d == detail_type)
+            .map(|(_, _, handler)| handler);
+        exact.or_else(|| {
+            let scheduled = detail_type == SCHEDULED_EVENT && SCHEDULE_SOURCES.contains(&source);
+            scheduled.then_some(self.schedule.as_ref()).flatten()
+        })
+    }
+}
+
+impl<S: Send + Sync + 'static> Source<S> for EventBridge<S> {
+    fn names(&self) -> &[&'static str] {
+        &self.names
+    }
+
+    fn keys(&self) -> &'static [&'static str] {
+        &["source", "detail-type", "id", "detail"]
+    }
+
+    fn reader<'e>(&'e self, _event: &'e [u8]) -> Box<dyn EventReader<'e, S> + 'e> {
+        Box::new(EventBridgeReader {
+            routes: self,
+            source: None,
+            detail_type: None,
+            id: None,
+            has_detail: false,
+            handler: None,
+        })
+    }
+}
+
+/// An EventBridge event's envelope, as far as routing goes; `detail` is the handler's
+/// to read.
+struct EventBridgeReader<'e, S> {
+    routes: &'e EventBridge<S>,
+    source: Option<Text<'e>>,
+    detail_type: Option<Text<'e>>,
+    id: Option<Text<'e>>,
+    has_detail: bool,
+    handler: Option<&'e RecordFn<S, EventBridgePayload>>,
+}
+
+impl<'e, S: Send + Sync + 'static> EventReader<'e, S> for EventBridgeReader<'e, S> {
+    fn read(&mut self, key: &str, value: Value<'_, 'e>) -> Result<(), ReadError> {
+        // Any event may have these keys, with values of any type: only strings are
+        // EventBridge's.
+        match key {
+            "source" => self.source = value.text_field()?.value(),
+            "detail-type" => self.detail_type = value.text_field()?.value(),
+            "id" => self.id = value.text_field()?.value(),
+            "detail" => self.has_detail = true,
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn claims(&mut self) -> bool {
+        let (Some(source), Some(detail_type), true) = (&self.source, &self.detail_type, self.has_detail)
+        else {
+            return false;
+        };
+        self.handler = self.routes.handler(source.as_str(), detail_type.as_str());
+        self.handler.is_some()
+    }
+
+    fn near_miss(&self) -> Option<String> {
+        let (Some(source), Some(detail_type), true) = (&self.source, &self.detail_type, self.has_detail)
+        else {
+            return None;
+        };
+        Some(format!(
+            "an EventBridge event (source `{}`, detail-type `{}`)",
+            source.as_str(),
+            detail_type.as_str()
+        ))
+    }
+
+    fn handle(self: Box<Self>, event: &'e Bytes, context: Context, state: &'e S) -> SourceFuture<'e> {
+        let handler = self.handler.expect("a claimed event has its handler");
+        let id = self.id;
+        Box::pin(async move {
+            let id = id.as_ref().map_or("", Text::as_str);
+            guard::run_one(id, EventBridgePayload(event.clone()), handler, &context, state).await
+        })
+    }
+}

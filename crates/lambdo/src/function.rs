@@ -1,7 +1,6 @@
 //! `Function`: a finished app that takes raw events and answers them.
 
 use std::{
-    any::Any,
     cell::RefCell,
     future::Future,
     panic::AssertUnwindSafe,
@@ -18,17 +17,9 @@ use serde_json::value::RawValue;
 use tracing::Instrument;
 
 use crate::{
-    batch::{self, BatchSource, RecordFn, RecordsSource},
-    dynamodb::DynamoDbRecord,
-    eventbridge::{EventBridgePayload, SCHEDULED_EVENT, SCHEDULE_SOURCES},
-    handler::BoxFuture,
-    http::HttpSource,
-    kinesis::KinesisRecord,
+    dispatch::{Dispatch, Dispatcher},
+    error::panic_message,
     metrics::{self, MetricsConfig},
-    s3::ObjectEvent,
-    sns::SnsRecord,
-    source::{EventShape, InvokeSource, RecordFields},
-    sqs::SqsRecord,
     Context, Error,
 };
 
@@ -199,170 +190,4 @@ fn function_name(invoked_arn: &str) -> String {
             .unwrap_or("function")
             .to_owned()
     })
-}
-
-/// The registered sources with the app state, before type erasure.
-pub(crate) struct Dispatcher<S> {
-    pub(crate) state: S,
-    pub(crate) http: Option<HttpSource>,
-    pub(crate) invoke: Option<InvokeSource<S>>,
-    pub(crate) sqs: Option<BatchSource<S, SqsRecord>>,
-    pub(crate) kinesis: Option<BatchSource<S, KinesisRecord>>,
-    pub(crate) dynamodb: Option<BatchSource<S, DynamoDbRecord>>,
-    pub(crate) sns: Option<BatchSource<S, SnsRecord>>,
-    pub(crate) s3: Option<BatchSource<S, ObjectEvent>>,
-    /// EventBridge handlers by `source` and `detail-type`.
-    pub(crate) eventbridge: Vec<(String, String, RecordFn<S, EventBridgePayload>)>,
-    pub(crate) schedule: Option<RecordFn<S, EventBridgePayload>>,
-}
-
-impl<S> Dispatcher<S> {
-    /// No sources yet.
-    pub(crate) fn new(state: S) -> Self {
-        Dispatcher {
-            state,
-            http: None,
-            invoke: None,
-            sqs: None,
-            kinesis: None,
-            dynamodb: None,
-            sns: None,
-            s3: None,
-            eventbridge: Vec::new(),
-            schedule: None,
-        }
-    }
-
-    /// Every source lambdo knows, by name, and whether it is registered. Sources
-    /// added to lambdo are added here, and nowhere else, to be listed and dispatched.
-    fn registrations(&self) -> [(&'static str, bool); 9] {
-        [
-            ("http", self.http.is_some()),
-            ("sqs", self.sqs.is_some()),
-            ("kinesis", self.kinesis.is_some()),
-            ("dynamodb_stream", self.dynamodb.is_some()),
-            ("sns", self.sns.is_some()),
-            ("s3", self.s3.is_some()),
-            ("eventbridge", !self.eventbridge.is_empty()),
-            ("schedule", self.schedule.is_some()),
-            ("invoke", self.invoke.is_some()),
-        ]
-    }
-
-    /// Whether direct invocation is the only registered source.
-    fn invoke_only(&self) -> bool {
-        self.registrations()
-            .iter()
-            .all(|&(name, registered)| registered == (name == "invoke"))
-    }
-
-    /// An exact `source` + `detail-type` registration first, then the schedule handler
-    /// for scheduled events.
-    fn eventbridge_handler(
-        &self,
-        source: &str,
-        detail_type: &str,
-    ) -> Option<&RecordFn<S, EventBridgePayload>> {
-        let exact = self
-            .eventbridge
-            .iter()
-            .find(|(s, d, _)| s == source && d == detail_type)
-            .map(|(_, _, handler)| handler);
-        exact.or_else(|| {
-            let scheduled = detail_type == SCHEDULED_EVENT && SCHEDULE_SOURCES.contains(&source);
-            scheduled.then_some(self.schedule.as_ref()).flatten()
-        })
-    }
-}
-
-trait Dispatch: Send + Sync {
-    fn call(self: Arc<Self>, event: Bytes, context: Context) -> BoxFuture<Result<Box<RawValue>, Error>>;
-    fn router(&self) -> Option<Router>;
-    fn sources(&self) -> Vec<&'static str>;
-}
-
-impl<S: Send + Sync + 'static> Dispatch for Dispatcher<S> {
-    fn call(self: Arc<Self>, event: Bytes, context: Context) -> BoxFuture<Result<Box<RawValue>, Error>> {
-        Box::pin(async move {
-            // An invoke-only function takes every event: no need to look at its shape.
-            if let Some(invoke) = self.invoke.as_ref().filter(|_| self.invoke_only()) {
-                return invoke.call(event, &context, &self.state).await;
-            }
-            let shape = EventShape::parse(&event)?;
-            let shape = match shape {
-                EventShape::Http(request) if self.http.is_some() => {
-                    let http = self.http.as_ref().expect("checked above");
-                    let (request, format) = http.request(*request, &event, context)?;
-                    // Boxed on its own: inline, it would make this future over 3 KB, an
-                    // allocation outside the allocator's fast, cached sizes.
-                    return Box::pin(http.respond(request, format)).await;
-                }
-                EventShape::Records(records) => match self.records_source(&records) {
-                    Some(source) => return source.handle(&event, records, &context, &self.state).await,
-                    None => EventShape::Records(records),
-                },
-                EventShape::EventBridge {
-                    source,
-                    detail_type,
-                    id,
-                } => match self.eventbridge_handler(source.as_str(), detail_type.as_str()) {
-                    Some(handler) => {
-                        let id = id.as_ref().map_or("", |id| id.as_str());
-                        let payload = EventBridgePayload(event.clone());
-                        let run = batch::run_one(id, payload, handler, &context, &self.state);
-                        return Box::pin(run).await;
-                    }
-                    None => EventShape::EventBridge {
-                        source,
-                        detail_type,
-                        id,
-                    },
-                },
-                other => other,
-            };
-            let Some(invoke) = &self.invoke else {
-                return Err(Error::unsupported_event(shape.describe(), self.sources()));
-            };
-            // Not kept across the call: this future stays small.
-            drop(shape);
-            invoke.call(event.clone(), &context, &self.state).await
-        })
-    }
-
-    fn router(&self) -> Option<Router> {
-        self.http.as_ref().map(HttpSource::router)
-    }
-
-    fn sources(&self) -> Vec<&'static str> {
-        self.registrations()
-            .into_iter()
-            .filter_map(|(name, registered)| registered.then_some(name))
-            .collect()
-    }
-}
-
-impl<S: Send + Sync + 'static> Dispatcher<S> {
-    /// Chooses by the first record's `eventSource`: a batch never mixes sources.
-    fn records_source(&self, records: &[RecordFields<'_>]) -> Option<&dyn RecordsSource<S>> {
-        let source: &dyn RecordsSource<S> = match records.first()?.event_source.as_ref()?.as_str() {
-            "aws:sqs" => self.sqs.as_ref()?,
-            "aws:kinesis" => self.kinesis.as_ref()?,
-            "aws:dynamodb" => self.dynamodb.as_ref()?,
-            "aws:sns" => self.sns.as_ref()?,
-            "aws:s3" => self.s3.as_ref()?,
-            _ => return None,
-        };
-        Some(source)
-    }
-}
-
-/// The text of a panic payload (`panic!("…")` carries a `&str` or a `String`).
-pub(crate) fn panic_message(panic: &(dyn Any + Send)) -> String {
-    if let Some(text) = panic.downcast_ref::<&str>() {
-        (*text).to_owned()
-    } else if let Some(text) = panic.downcast_ref::<String>() {
-        text.clone()
-    } else {
-        "a panic with a non-string payload".to_owned()
-    }
 }

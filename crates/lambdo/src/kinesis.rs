@@ -31,8 +31,10 @@ use bytes::Bytes;
 use serde::de::DeserializeOwned;
 
 use crate::{
-    batch::{self, BatchOptions, FromRecords, Order, Pending},
-    source::{RecordFields, Slice, SourceFields},
+    batch::{self, BatchOptions, Order, Pending},
+    records::Record as RecordKind,
+    source::{ReadError, Slice, Value},
+    text::Text,
     Context, Error, FromPayload,
 };
 
@@ -153,23 +155,93 @@ impl<S> FromPayload<S, KinesisRecord> for KinesisRecord {
     }
 }
 
-impl FromRecords for KinesisRecord {
-    const NAME: &'static str = "a Kinesis record";
+/// What the pass reads of a Kinesis record.
+#[derive(Debug, Default)]
+pub(crate) struct KinesisFields<'a> {
+    partition_key: Option<Text<'a>>,
+    sequence_number: Option<Text<'a>>,
+    data: Option<Text<'a>>,
+    approximate_arrival_timestamp: Option<f64>,
+    event_source_arn: Option<Text<'a>>,
+    event_id: Option<Text<'a>>,
+    aws_region: Option<Text<'a>>,
+    malformed: Option<&'static str>,
+}
 
-    fn read(event: &Bytes, fields: RecordFields<'_>, index: usize) -> Result<Pending<Self>, Error> {
-        let unidentified = || batch::unidentified(index, "kinesis.sequenceNumber", Self::NAME);
-        let SourceFields::Kinesis(kinesis) = fields.source else {
-            return Err(unidentified());
-        };
-        let sequence_number = kinesis.sequence_number.ok_or_else(unidentified)?;
+impl RecordKind for KinesisRecord {
+    const NAME: &'static str = "a Kinesis record";
+    const SOURCE: &'static str = "kinesis";
+    const EVENT_SOURCE: &'static str = "aws:kinesis";
+    const KEYS: &'static [&'static str] = &["kinesis", "eventSourceARN", "eventID", "awsRegion"];
+    const PARTIAL: bool = true;
+
+    type Fields<'e> = KinesisFields<'e>;
+
+    fn read<'e>(fields: &mut KinesisFields<'e>, key: &str, value: Value<'_, 'e>) -> Result<(), ReadError> {
+        match key {
+            "kinesis" => {
+                let object = value.object(|key, value| {
+                    let malformed = &mut fields.malformed;
+                    match key {
+                        "partitionKey" => value.text_field()?.store(
+                            &mut fields.partition_key,
+                            "kinesis.partitionKey",
+                            malformed,
+                        ),
+                        "sequenceNumber" => value.text_field()?.store(
+                            &mut fields.sequence_number,
+                            "kinesis.sequenceNumber",
+                            malformed,
+                        ),
+                        "data" => value
+                            .text_field()?
+                            .store(&mut fields.data, "kinesis.data", malformed),
+                        "approximateArrivalTimestamp" => value.number()?.store(
+                            &mut fields.approximate_arrival_timestamp,
+                            "kinesis.approximateArrivalTimestamp",
+                            malformed,
+                        ),
+                        _ => {}
+                    }
+                    Ok(())
+                })?;
+                object.check("kinesis", &mut fields.malformed);
+            }
+            "eventSourceARN" => value.text_field()?.store(
+                &mut fields.event_source_arn,
+                "eventSourceARN",
+                &mut fields.malformed,
+            ),
+            "eventID" => value
+                .text_field()?
+                .store(&mut fields.event_id, "eventID", &mut fields.malformed),
+            "awsRegion" => {
+                value
+                    .text_field()?
+                    .store(&mut fields.aws_region, "awsRegion", &mut fields.malformed)
+            }
+            "eventSource" => value.text_field()?.check("eventSource", &mut fields.malformed),
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn malformed(fields: &KinesisFields<'_>) -> Option<&'static str> {
+        fields.malformed
+    }
+
+    fn make(event: &Bytes, fields: KinesisFields<'_>, index: usize) -> Result<Pending<Self>, Error> {
+        let sequence_number = fields
+            .sequence_number
+            .ok_or_else(|| batch::unidentified(index, "kinesis.sequenceNumber", Self::NAME))?;
         let record = KinesisRecord {
             sequence_number: Slice::new(event, sequence_number),
-            partition_key: Slice::or_empty(event, kinesis.partition_key),
-            data: Slice::or_empty(event, kinesis.data),
+            partition_key: Slice::or_empty(event, fields.partition_key),
+            data: Slice::or_empty(event, fields.data),
             stream_arn: Slice::or_empty(event, fields.event_source_arn),
             event_id: Slice::or_empty(event, fields.event_id),
             aws_region: Slice::or_empty(event, fields.aws_region),
-            approximate_arrival_timestamp: kinesis.approximate_arrival_timestamp.unwrap_or_default(),
+            approximate_arrival_timestamp: fields.approximate_arrival_timestamp.unwrap_or_default(),
             event: event.clone(),
         };
         Ok(Pending {

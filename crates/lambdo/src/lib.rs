@@ -93,21 +93,25 @@ macro_rules! numbers_answer {
 
 mod app;
 pub mod batch;
+mod dispatch;
 pub mod dynamodb;
 mod error;
 pub mod eventbridge;
 mod extract;
 mod function;
+mod guard;
 mod handler;
 pub mod http;
+mod invoke;
 pub mod kinesis;
 mod local;
 pub mod logs;
 pub mod metrics;
+mod records;
 mod runtime;
 pub mod s3;
 pub mod sns;
-mod source;
+pub mod source;
 pub mod sqs;
 mod text;
 
@@ -116,7 +120,7 @@ pub use error::{BoxError, Error, FunctionError};
 pub use extract::{FromContext, FromPayload, InvokePayload, Json, JsonRejection, State};
 pub use function::Function;
 pub use handler::{BoxFuture, Handler};
+pub use invoke::IntoInvokeResponse;
 pub use lambda_runtime::{Context, Diagnostic};
 pub use local::{DEFAULT_LOCAL_ADDR, INVOKE_PATH};
 pub use runtime::run;
-pub use source::IntoInvokeResponse;

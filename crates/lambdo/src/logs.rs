@@ -24,6 +24,12 @@ use tracing_subscriber::{
 /// The name of the span lambdo opens around every invocation.
 pub(crate) const INVOCATION_SPAN: &str = "lambdo.invocation";
 
+/// The span each record of a batch runs in; its `correlation_id` is the record's
+/// identifier. A record alone in an event that takes no partial response (SNS,
+/// EventBridge) runs in the invocation's span instead. The subscriber lambdo installs
+/// in Lambda opens none ([`JsonLogLayer::without_record_spans`]).
+pub(crate) const RECORD_SPAN: &str = "lambdo.record";
+
 /// The span `lambda_runtime` opens around each invocation: lines logged by the runtime
 /// itself (outside lambdo's span) still get the request id from it.
 const RUNTIME_SPAN: &str = "Lambda runtime invoke";
@@ -148,7 +154,7 @@ where
     fn skips(&self, metadata: &Metadata<'_>) -> bool {
         !self.record_spans
             && metadata.is_span()
-            && metadata.name() == crate::batch::RECORD_SPAN
+            && metadata.name() == RECORD_SPAN
             && metadata.target().starts_with("lambdo")
     }
 }
@@ -384,7 +390,7 @@ where
     fn on_new_span(&self, attrs: &span::Attributes<'_>, id: &span::Id, ctx: LayerContext<'_, S>) {
         if !matches!(
             attrs.metadata().name(),
-            INVOCATION_SPAN | RUNTIME_SPAN | crate::batch::RECORD_SPAN
+            INVOCATION_SPAN | RUNTIME_SPAN | RECORD_SPAN
         ) {
             return;
         }

@@ -23,9 +23,13 @@
 use bytes::Bytes;
 use serde::Deserialize;
 
+use serde_json::value::RawValue;
+
 use crate::{
-    batch::{self, BatchOptions, FromRecords, Order, Pending},
-    source::{RecordFields, Slice, SourceFields},
+    batch::{self, BatchOptions, Order, Pending},
+    records::Record,
+    source::{ReadError, Slice, Value},
+    text::Text,
     Context, Error, FromPayload,
 };
 
@@ -92,11 +96,52 @@ impl<S> FromPayload<S, ObjectEvent> for ObjectEvent {
     }
 }
 
-impl FromRecords for ObjectEvent {
+/// What the pass reads of an S3 record; the notification stays raw until the record
+/// is made.
+#[derive(Debug, Default)]
+pub(crate) struct S3Fields<'a> {
+    s3: Option<&'a RawValue>,
+    event_name: Option<Text<'a>>,
+    event_time: Option<Text<'a>>,
+    aws_region: Option<Text<'a>>,
+    malformed: Option<&'static str>,
+}
+
+impl Record for ObjectEvent {
     const NAME: &'static str = "an S3 event record";
+    const SOURCE: &'static str = "s3";
+    const EVENT_SOURCE: &'static str = "aws:s3";
+    const KEYS: &'static [&'static str] = &["s3", "eventName", "eventTime", "awsRegion"];
+    /// S3 invokes asynchronously: a failure fails the invocation.
+    const PARTIAL: bool = false;
+
+    type Fields<'e> = S3Fields<'e>;
+
+    fn read<'e>(fields: &mut S3Fields<'e>, key: &str, value: Value<'_, 'e>) -> Result<(), ReadError> {
+        let malformed = &mut fields.malformed;
+        match key {
+            "s3" => fields.s3 = Some(value.raw()?),
+            "eventName" => value
+                .text_field()?
+                .store(&mut fields.event_name, "eventName", malformed),
+            "eventTime" => value
+                .text_field()?
+                .store(&mut fields.event_time, "eventTime", malformed),
+            "awsRegion" => value
+                .text_field()?
+                .store(&mut fields.aws_region, "awsRegion", malformed),
+            "eventSource" => value.text_field()?.check("eventSource", malformed),
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn malformed(fields: &S3Fields<'_>) -> Option<&'static str> {
+        fields.malformed
+    }
 
     /// S3 takes no partial response: a record is known by its index in the logs.
-    fn read(_event: &Bytes, fields: RecordFields<'_>, index: usize) -> Result<Pending<Self>, Error> {
+    fn make(_event: &Bytes, fields: S3Fields<'_>, index: usize) -> Result<Pending<Self>, Error> {
         let failed = |error| {
             Ok(Pending {
                 id: Slice::owned(format!("Records[{index}]")),
@@ -104,15 +149,14 @@ impl FromRecords for ObjectEvent {
                 payload: Err(error),
             })
         };
-        let SourceFields::S3(raw) = fields.source else {
+        let Some(raw) = fields.s3 else {
             return failed(batch::unidentified(index, "s3", Self::NAME));
         };
         let notification = match Error::decode_str::<Notification>(raw.get(), Self::NAME) {
             Ok(notification) => notification,
             Err(error) => return failed(error),
         };
-        let text =
-            |field: Option<crate::text::Text<'_>>| field.map(|text| text.0.into_owned()).unwrap_or_default();
+        let text = |field: Option<Text<'_>>| field.map(|text| text.0.into_owned()).unwrap_or_default();
         let object = ObjectEvent {
             event_name: text(fields.event_name),
             event_time: text(fields.event_time),

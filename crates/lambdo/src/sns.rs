@@ -34,8 +34,9 @@ use serde::{de::DeserializeOwned, Deserialize, Deserializer};
 use serde_json::value::RawValue;
 
 use crate::{
-    batch::{self, BatchOptions, FromRecords, Order, Pending},
-    source::{raw_range, RecordFields, Slice, SourceFields},
+    batch::{self, BatchOptions, Order, Pending},
+    records::Record,
+    source::{raw_range, ReadError, Slice, Value},
     text::Text,
     Context, Error, FromPayload,
 };
@@ -254,20 +255,68 @@ impl<S> FromPayload<S, SnsRecord> for SnsRecord {
     }
 }
 
-impl FromRecords for SnsRecord {
-    const NAME: &'static str = "an SNS record";
+/// What the pass reads of an SNS record: its notification's fields.
+#[derive(Debug, Default)]
+pub(crate) struct SnsFields<'a> {
+    message: Option<Text<'a>>,
+    message_id: Option<Text<'a>>,
+    topic_arn: Option<Text<'a>>,
+    subject: Option<Text<'a>>,
+    timestamp: Option<Text<'a>>,
+    message_attributes: Option<&'a RawValue>,
+    malformed: Option<&'static str>,
+}
 
-    fn read(event: &Bytes, fields: RecordFields<'_>, index: usize) -> Result<Pending<Self>, Error> {
-        let identified = match fields.source {
-            SourceFields::Sns(mut sns) => sns.message_id.take().map(|id| (Slice::new(event, id), sns)),
-            _ => None,
-        };
-        let (message_id, sns) =
-            identified.ok_or_else(|| batch::unidentified(index, "Sns.MessageId", Self::NAME))?;
+impl Record for SnsRecord {
+    const NAME: &'static str = "an SNS record";
+    const SOURCE: &'static str = "sns";
+    const EVENT_SOURCE: &'static str = "aws:sns";
+    const KEYS: &'static [&'static str] = &["Sns"];
+    /// SNS invokes asynchronously: a failure fails the invocation.
+    const PARTIAL: bool = false;
+
+    type Fields<'e> = SnsFields<'e>;
+
+    fn read<'e>(fields: &mut SnsFields<'e>, key: &str, value: Value<'_, 'e>) -> Result<(), ReadError> {
+        match key {
+            "Sns" => {
+                let object = value.object(|key, value| {
+                    let malformed = &mut fields.malformed;
+                    let (slot, name) = match key {
+                        "Message" => (&mut fields.message, "Sns.Message"),
+                        "MessageId" => (&mut fields.message_id, "Sns.MessageId"),
+                        "TopicArn" => (&mut fields.topic_arn, "Sns.TopicArn"),
+                        "Subject" => (&mut fields.subject, "Sns.Subject"),
+                        "Timestamp" => (&mut fields.timestamp, "Sns.Timestamp"),
+                        "MessageAttributes" => {
+                            fields.message_attributes = Some(value.raw()?);
+                            return Ok(());
+                        }
+                        _ => return Ok(()),
+                    };
+                    value.text_field()?.store(slot, name, malformed);
+                    Ok(())
+                })?;
+                object.check("Sns", &mut fields.malformed);
+            }
+            "EventSource" | "eventSource" => value.text_field()?.check("EventSource", &mut fields.malformed),
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn malformed(fields: &SnsFields<'_>) -> Option<&'static str> {
+        fields.malformed
+    }
+
+    fn make(event: &Bytes, sns: SnsFields<'_>, index: usize) -> Result<Pending<Self>, Error> {
+        let message_id = sns
+            .message_id
+            .ok_or_else(|| batch::unidentified(index, "Sns.MessageId", Self::NAME))?;
         let record = SnsRecord {
             event: event.clone(),
             index,
-            message_id,
+            message_id: Slice::new(event, message_id),
             // Missing, the message decodes as nothing and the notification is read
             // again for a precise error.
             message: Slice::or_empty(event, sns.message),

@@ -43,10 +43,12 @@ use std::{borrow::Cow, collections::HashMap, fmt, ops::Range};
 use aws_lambda_events::sqs::{SqsMessage, SqsMessageAttribute};
 use bytes::Bytes;
 use serde::{de::DeserializeOwned, Deserialize};
+use serde_json::value::RawValue;
 
 use crate::{
-    batch::{self, BatchOptions, FromRecords, Order, Pending},
-    source::{raw_range, RecordFields, Slice, SourceFields},
+    batch::{self, BatchOptions, Order, Pending},
+    records::Record,
+    source::{raw_range, ReadError, Slice, Value},
     text::Text,
     Context, Error, FromPayload,
 };
@@ -219,10 +221,82 @@ struct FifoAttributes<'a> {
     group: Text<'a>,
 }
 
-impl FromRecords for SqsRecord {
-    const NAME: &'static str = "an SQS record";
+/// What the pass reads of an SQS record.
+#[derive(Debug, Default)]
+pub(crate) struct SqsFields<'a> {
+    message_id: Option<Text<'a>>,
+    receipt_handle: Option<Text<'a>>,
+    body: Option<Text<'a>>,
+    md5_of_body: Option<Text<'a>>,
+    md5_of_message_attributes: Option<Text<'a>>,
+    attributes: Option<&'a RawValue>,
+    message_attributes: Option<&'a RawValue>,
+    event_source_arn: Option<Text<'a>>,
+    aws_region: Option<Text<'a>>,
+    malformed: Option<&'static str>,
+}
 
-    fn read(event: &Bytes, fields: RecordFields<'_>, index: usize) -> Result<Pending<Self>, Error> {
+impl Record for SqsRecord {
+    const NAME: &'static str = "an SQS record";
+    const SOURCE: &'static str = "sqs";
+    const EVENT_SOURCE: &'static str = "aws:sqs";
+    const KEYS: &'static [&'static str] = &[
+        "messageId",
+        "receiptHandle",
+        "body",
+        "md5OfBody",
+        "md5OfMessageAttributes",
+        "attributes",
+        "messageAttributes",
+        "eventSourceARN",
+        "awsRegion",
+    ];
+    const PARTIAL: bool = true;
+
+    type Fields<'e> = SqsFields<'e>;
+
+    fn read<'e>(fields: &mut SqsFields<'e>, key: &str, value: Value<'_, 'e>) -> Result<(), ReadError> {
+        let malformed = &mut fields.malformed;
+        match key {
+            "messageId" => value
+                .text_field()?
+                .store(&mut fields.message_id, "messageId", malformed),
+            "receiptHandle" => {
+                value
+                    .text_field()?
+                    .store(&mut fields.receipt_handle, "receiptHandle", malformed)
+            }
+            "body" => value.text_field()?.store(&mut fields.body, "body", malformed),
+            "md5OfBody" => value
+                .text_field()?
+                .store(&mut fields.md5_of_body, "md5OfBody", malformed),
+            "md5OfMessageAttributes" => value.text_field()?.store(
+                &mut fields.md5_of_message_attributes,
+                "md5OfMessageAttributes",
+                malformed,
+            ),
+            // Raw, whatever they hold: read when a handler asks for them.
+            "attributes" => fields.attributes = Some(value.raw()?),
+            "messageAttributes" => fields.message_attributes = Some(value.raw()?),
+            "eventSourceARN" => {
+                value
+                    .text_field()?
+                    .store(&mut fields.event_source_arn, "eventSourceARN", malformed)
+            }
+            "awsRegion" => value
+                .text_field()?
+                .store(&mut fields.aws_region, "awsRegion", malformed),
+            "eventSource" => value.text_field()?.check("eventSource", malformed),
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn malformed(fields: &SqsFields<'_>) -> Option<&'static str> {
+        fields.malformed
+    }
+
+    fn make(event: &Bytes, fields: SqsFields<'_>, index: usize) -> Result<Pending<Self>, Error> {
         let record =
             read(event, fields).ok_or_else(|| batch::unidentified(index, "messageId", Self::NAME))?;
         Ok(Pending {
@@ -246,18 +320,9 @@ impl FromRecords for SqsRecord {
 
 /// Makes one record's fields owned (ranges into the event where they were borrowed);
 /// `None` without a `messageId`.
-fn read(event: &Bytes, fields: RecordFields<'_>) -> Option<SqsRecord> {
-    let RecordFields {
-        event_source_arn,
-        aws_region,
-        source,
-        ..
-    } = fields;
-    let SourceFields::Sqs(sqs) = source else {
-        return None;
-    };
+fn read(event: &Bytes, sqs: SqsFields<'_>) -> Option<SqsRecord> {
     let empty = || Text(Cow::Borrowed(""));
-    let queue_arn = event_source_arn.unwrap_or_else(empty);
+    let queue_arn = sqs.event_source_arn.unwrap_or_else(empty);
     let group_id = if queue_arn.as_str().ends_with(".fifo") {
         sqs.attributes
             .and_then(|raw| serde_json::from_str::<FifoAttributes<'_>>(raw.get()).ok())
@@ -272,7 +337,7 @@ fn read(event: &Bytes, fields: RecordFields<'_>) -> Option<SqsRecord> {
         receipt_handle: Slice::or_empty(event, sqs.receipt_handle),
         md5_of_body: Slice::or_empty(event, sqs.md5_of_body),
         md5_of_message_attributes: sqs.md5_of_message_attributes.map(|text| Slice::new(event, text)),
-        aws_region: Slice::or_empty(event, aws_region),
+        aws_region: Slice::or_empty(event, sqs.aws_region),
         attributes: raw_range(event, sqs.attributes),
         message_attributes: raw_range(event, sqs.message_attributes),
         group_id,

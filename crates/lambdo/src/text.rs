@@ -1,6 +1,6 @@
 //! Borrowed JSON strings: `Cow<str>`'s own `Deserialize` always allocates; this one
-//! borrows from the event bytes unless the string has escapes. [`Values`] reads a string
-//! (or a list of them) where an event of another shape may hold anything.
+//! borrows from the event bytes unless the string has escapes. [`Field`] reads a scalar
+//! where an event of another shape may hold anything.
 
 use std::{borrow::Cow, fmt};
 
@@ -47,119 +47,61 @@ impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
     }
 }
 
-/// A value that should be a string (with `MULTI`, a list of strings), read without
-/// failing when it is not: for events whose shape is not known yet.
-pub(crate) enum Values<'a, const MULTI: bool> {
-    One(Text<'a>),
-    Many(Vec<Text<'a>>),
-    /// `null`: no value.
-    Absent,
-    Malformed,
-}
-
-impl<'de, const MULTI: bool> Deserialize<'de> for Values<'de, MULTI> {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct ValuesVisitor<const MULTI: bool>;
-
-        impl<const MULTI: bool> ValuesVisitor<MULTI> {
-            fn text<'a>(text: Text<'a>) -> Values<'a, MULTI> {
-                if MULTI {
-                    Values::Malformed
-                } else {
-                    Values::One(text)
-                }
-            }
-        }
-
-        impl<'de, const MULTI: bool> serde::de::Visitor<'de> for ValuesVisitor<MULTI> {
-            type Value = Values<'de, MULTI>;
-
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("values")
-            }
-
-            fn visit_borrowed_str<E: serde::de::Error>(self, text: &'de str) -> Result<Self::Value, E> {
-                Ok(Self::text(Text(Cow::Borrowed(text))))
-            }
-
-            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Self::Value, E> {
-                Ok(Self::text(Text(Cow::Owned(text.to_owned()))))
-            }
-
-            fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
-                Ok(Values::Absent)
-            }
-
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                let mut values = Vec::with_capacity(seq.size_hint().unwrap_or(1));
-                let mut malformed = !MULTI;
-                while let Some(value) = seq.next_element::<Values<'de, false>>()? {
-                    match value {
-                        Values::One(value) => values.push(value),
-                        _ => malformed = true,
-                    }
-                }
-                Ok(if malformed {
-                    Values::Malformed
-                } else {
-                    Values::Many(values)
-                })
-            }
-
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                Ok(Values::Malformed)
-            }
-
-            numbers_answer!(Values::Malformed);
-        }
-
-        deserializer.deserialize_any(ValuesVisitor::<MULTI>)
-    }
-}
-
-/// A field read where the event may turn out to be of another shape, or malformed:
-/// its value, nothing (missing or `null`), or `Malformed` (a value of another type).
-/// Reading one never fails on valid JSON.
-#[derive(Debug, Default)]
-pub(crate) enum Lenient<T> {
+/// A field of an event as a source reads it, where the event may turn out to be of
+/// another shape, or malformed: its value, nothing (missing or `null`), or a value of
+/// another type. Reading one never fails on valid JSON.
+///
+/// ```
+/// use lambdo::source::Field;
+///
+/// let id: Field<u32> = Field::WrongType;
+/// assert_eq!(id.value(), None);
+/// assert!(Field::Value(3).value().is_some());
+/// ```
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub enum Field<T> {
+    /// Missing, or `null`.
     #[default]
     Absent,
+    /// A value of the type asked for.
     Value(T),
-    Malformed,
+    /// A value of another type.
+    WrongType,
 }
 
-impl<T> Lenient<T> {
-    /// The value, if the field held one of the right type.
-    pub(crate) fn value(self) -> Option<T> {
-        match self {
-            Lenient::Value(value) => Some(value),
-            Lenient::Absent | Lenient::Malformed => None,
+impl<T> Field<T> {
+    /// Keeps the value in `slot`, or nothing; a value of the wrong type names `field`
+    /// in `malformed` (the first such field is kept).
+    pub(crate) fn store(
+        self,
+        slot: &mut Option<T>,
+        field: &'static str,
+        malformed: &mut Option<&'static str>,
+    ) {
+        *slot = match self {
+            Field::Value(value) => Some(value),
+            Field::Absent => None,
+            Field::WrongType => {
+                malformed.get_or_insert(field);
+                None
+            }
+        };
+    }
+
+    /// Names `field` in `malformed` if the value has the wrong type.
+    pub(crate) fn check(self, field: &'static str, malformed: &mut Option<&'static str>) {
+        if let Field::WrongType = self {
+            malformed.get_or_insert(field);
         }
     }
-}
 
-/// Reads the next value of `map` into `slot`, leniently: a value of another type leaves
-/// `slot` empty and names `field` in `malformed` (the first such field is kept).
-pub(crate) fn next_lenient<'de, A, T>(
-    map: &mut A,
-    slot: &mut Option<T>,
-    field: &'static str,
-    malformed: &mut Option<&'static str>,
-) -> Result<(), A::Error>
-where
-    A: MapAccess<'de>,
-    Lenient<T>: Deserialize<'de>,
-{
-    *slot = match map.next_value::<Lenient<T>>()? {
-        Lenient::Value(value) => Some(value),
-        Lenient::Absent => None,
-        Lenient::Malformed => {
-            malformed.get_or_insert(field);
-            None
+    /// The value, if the field held one of the type asked for.
+    pub fn value(self) -> Option<T> {
+        match self {
+            Field::Value(value) => Some(value),
+            Field::Absent | Field::WrongType => None,
         }
-    };
-    Ok(())
+    }
 }
 
 /// The JSON scalars a lenient field may want; the rest of the JSON values are
@@ -232,16 +174,16 @@ impl Scalar<'_> for i64 {
     }
 }
 
-impl<'de, T: Scalar<'de>> Deserialize<'de> for Lenient<T> {
+impl<'de, T: Scalar<'de>> Deserialize<'de> for Field<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct LenientVisitor<T>(std::marker::PhantomData<T>);
 
-        fn found<T>(value: Option<T>) -> Lenient<T> {
-            value.map_or(Lenient::Malformed, Lenient::Value)
+        fn found<T>(value: Option<T>) -> Field<T> {
+            value.map_or(Field::WrongType, Field::Value)
         }
 
         impl<'de, T: Scalar<'de>> Visitor<'de> for LenientVisitor<T> {
-            type Value = Lenient<T>;
+            type Value = Field<T>;
 
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str(T::EXPECTING)
@@ -272,17 +214,17 @@ impl<'de, T: Scalar<'de>> Deserialize<'de> for Lenient<T> {
             }
 
             fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-                Ok(Lenient::Absent)
+                Ok(Field::Absent)
             }
 
             fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
                 while seq.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(Lenient::Malformed)
+                Ok(Field::WrongType)
             }
 
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
                 while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                Ok(Lenient::Malformed)
+                Ok(Field::WrongType)
             }
         }
 
@@ -305,10 +247,10 @@ mod tests {
     #[test]
     fn lenient_fields_take_any_json_value() {
         fn text(json: &str) -> Option<String> {
-            match serde_json::from_str::<Lenient<Text<'_>>>(json).unwrap() {
-                Lenient::Value(text) => Some(text.as_str().to_owned()),
-                Lenient::Absent => Some("<absent>".to_owned()),
-                Lenient::Malformed => None,
+            match serde_json::from_str::<Field<Text<'_>>>(json).unwrap() {
+                Field::Value(text) => Some(text.as_str().to_owned()),
+                Field::Absent => Some("<absent>".to_owned()),
+                Field::WrongType => None,
             }
         }
         assert_eq!(text(r#""a\"b""#).as_deref(), Some("a\"b"));
@@ -316,14 +258,14 @@ mod tests {
         for other in ["5", "-1.5", "true", "[1,[2]]", r#"{"a":{"b":[]}}"#] {
             assert_eq!(text(other), None, "{other}");
         }
-        let number = |json| serde_json::from_str::<Lenient<f64>>(json).unwrap().value();
+        let number = |json| serde_json::from_str::<Field<f64>>(json).unwrap().value();
         assert_eq!(number("3"), Some(3.0));
         assert_eq!(number(r#""3""#), None);
-        let integer = |json| serde_json::from_str::<Lenient<i64>>(json).unwrap().value();
+        let integer = |json| serde_json::from_str::<Field<i64>>(json).unwrap().value();
         assert_eq!(integer("-3"), Some(-3));
         assert_eq!(integer("1.5"), None);
         assert_eq!(integer("18446744073709551615"), None);
-        let flag = |json| serde_json::from_str::<Lenient<bool>>(json).unwrap().value();
+        let flag = |json| serde_json::from_str::<Field<bool>>(json).unwrap().value();
         assert_eq!(flag("true"), Some(true));
         assert_eq!(flag(r#""true""#), None);
     }

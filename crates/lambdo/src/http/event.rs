@@ -2,7 +2,7 @@
 //!
 //! `lambda_http` finds the payload version by trying each shape in turn and parses every
 //! header through a buffering untagged enum. lambdo reads the event once: the same pass
-//! that tells the source apart ([`crate::source::EventShape`]) collects the HTTP fields
+//! that tells the sources apart ([`crate::source`]) collects the HTTP fields
 //! here, borrowing strings from the event bytes and building the `HeaderMap` directly.
 //! The request context stays raw JSON until a handler asks for it.
 
@@ -12,16 +12,13 @@ use axum::body::Body;
 use base64::Engine;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, Uri};
-use serde::{
-    de::{IgnoredAny, MapAccess},
-    Deserialize,
-};
+use serde::{de::IgnoredAny, Deserialize};
 use serde_json::value::RawValue;
 
 use super::extract::{LambdaRequest, RawRequestContext};
 use crate::{
-    source::range_in,
-    text::{next_lenient, Text, Values},
+    source::{range_in, ReadError, Value},
+    text::{Field, Text},
     Context, Error,
 };
 
@@ -50,6 +47,25 @@ pub(crate) enum ResponseFormat {
     },
 }
 
+/// The top-level keys of HTTP events (and of authorizer requests, which are not).
+pub(crate) const HTTP_KEYS: &[&str] = &[
+    "version",
+    "httpMethod",
+    "path",
+    "rawPath",
+    "rawQueryString",
+    "cookies",
+    "headers",
+    "multiValueHeaders",
+    "queryStringParameters",
+    "multiValueQueryStringParameters",
+    "requestContext",
+    "body",
+    "isBase64Encoded",
+    "methodArn",
+    "routeArn",
+];
+
 /// The top-level fields of an HTTP event, collected while the event's keys are read.
 #[derive(Debug, Default)]
 pub(crate) struct HttpFields<'a> {
@@ -75,51 +91,57 @@ pub(crate) struct HttpFields<'a> {
 }
 
 impl<'a> HttpFields<'a> {
-    /// Reads the value of `key` if it is an HTTP event field; `false` leaves it unread.
-    pub(crate) fn take<A: MapAccess<'a>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    /// Reads the value of `key`, one of [`HTTP_KEYS`].
+    pub(crate) fn read(&mut self, key: &str, value: Value<'_, 'a>) -> Result<(), ReadError> {
         // Any event may have these keys, with values of any type: a value of another
         // type than an HTTP event's makes the event some other event (`malformed`).
         let malformed = &mut self.malformed;
         match key {
-            "version" => next_lenient(map, &mut self.version, "version", malformed)?,
-            "httpMethod" => next_lenient(map, &mut self.http_method, "httpMethod", malformed)?,
-            "path" => next_lenient(map, &mut self.path, "path", malformed)?,
-            "rawPath" => next_lenient(map, &mut self.raw_path, "rawPath", malformed)?,
-            "rawQueryString" => next_lenient(map, &mut self.raw_query_string, "rawQueryString", malformed)?,
+            "version" => value.text_field()?.store(&mut self.version, "version", malformed),
+            "httpMethod" => value
+                .text_field()?
+                .store(&mut self.http_method, "httpMethod", malformed),
+            "path" => value.text_field()?.store(&mut self.path, "path", malformed),
+            "rawPath" => value
+                .text_field()?
+                .store(&mut self.raw_path, "rawPath", malformed),
+            "rawQueryString" => {
+                value
+                    .text_field()?
+                    .store(&mut self.raw_query_string, "rawQueryString", malformed)
+            }
             "cookies" => {
-                self.cookies = match map.next_value::<Values<'a, true>>()? {
-                    Values::Many(cookies) => cookies,
-                    Values::Absent => Vec::new(),
-                    Values::One(_) | Values::Malformed => {
-                        malformed.get_or_insert("cookies");
-                        Vec::new()
+                let mut cookies = Vec::new();
+                let mut wrong = false;
+                let list = value.array(|cookie| {
+                    match cookie.text_field()? {
+                        Field::Value(cookie) => cookies.push(cookie),
+                        Field::Absent | Field::WrongType => wrong = true,
                     }
+                    Ok(())
+                })?;
+                if wrong || list == Field::WrongType {
+                    malformed.get_or_insert("cookies");
                 }
+                self.cookies = cookies;
             }
-            "headers" => self.headers = map.next_value::<NameValuesField<'a, false>>()?.0,
-            "multiValueHeaders" => {
-                self.multi_value_headers = map.next_value::<NameValuesField<'a, true>>()?.0
-            }
-            "queryStringParameters" => self.query = map.next_value::<NameValuesField<'a, false>>()?.0,
-            "multiValueQueryStringParameters" => {
-                self.multi_value_query = map.next_value::<NameValuesField<'a, true>>()?.0
-            }
-            "requestContext" => self.request_context = Some(map.next_value::<&'a RawValue>()?),
-            "body" => next_lenient(map, &mut self.body, "body", malformed)?,
+            "headers" => self.headers = name_values::<false>(value)?,
+            "multiValueHeaders" => self.multi_value_headers = name_values::<true>(value)?,
+            "queryStringParameters" => self.query = name_values::<false>(value)?,
+            "multiValueQueryStringParameters" => self.multi_value_query = name_values::<true>(value)?,
+            "requestContext" => self.request_context = Some(value.raw()?),
+            "body" => value.text_field()?.store(&mut self.body, "body", malformed),
             "isBase64Encoded" => {
                 let mut encoded = None;
-                next_lenient(map, &mut encoded, "isBase64Encoded", malformed)?;
+                value.boolean()?.store(&mut encoded, "isBase64Encoded", malformed);
                 self.is_base64_encoded = encoded.unwrap_or(false);
             }
             // What API Gateway sends a Lambda authorizer: the request to authorize, not
             // a request to answer.
-            "methodArn" | "routeArn" => {
-                map.next_value::<IgnoredAny>()?;
-                self.authorizer = true;
-            }
-            _ => return Ok(false),
+            "methodArn" | "routeArn" => self.authorizer = true,
+            _ => {}
         }
-        Ok(true)
+        Ok(())
     }
 
     /// The HTTP event these fields make up, or why they make none.
@@ -219,10 +241,6 @@ pub(crate) struct HttpEvent<'a> {
 }
 
 impl HttpEvent<'_> {
-    pub(crate) fn payload(&self) -> HttpPayload {
-        self.payload
-    }
-
     /// API Gateway's request id, which ties the function's logs to the access logs.
     pub(crate) fn request_id(&self) -> Option<&str> {
         self.request_id.as_ref().map(Text::as_str)
@@ -469,59 +487,41 @@ enum NameValues<'a> {
 }
 
 /// Reads `{"name": "value"}` or, with `MULTI`, `{"name": ["value", …]}` without ever
-/// failing the shape pass; `null` is none.
-struct NameValuesField<'a, const MULTI: bool>(Option<NameValues<'a>>);
-
-impl<'de, const MULTI: bool> Deserialize<'de> for NameValuesField<'de, MULTI> {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct FieldVisitor<const MULTI: bool>;
-
-        impl<'de, const MULTI: bool> serde::de::Visitor<'de> for FieldVisitor<MULTI> {
-            type Value = NameValuesField<'de, MULTI>;
-
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a map of names to values")
-            }
-
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                let mut pairs = Vec::with_capacity(map.size_hint().unwrap_or(16));
-                let mut malformed = None;
-                while let Some(name) = map.next_key::<Text<'de>>()? {
-                    match map.next_value::<Values<'de, MULTI>>()? {
-                        Values::One(value) => pairs.push((name, value)),
-                        Values::Many(values) => {
-                            pairs.extend(values.into_iter().map(|value| (name.clone(), value)));
-                        }
-                        Values::Absent => {}
-                        Values::Malformed => {
-                            malformed.get_or_insert_with(|| name.as_str().to_owned());
-                        }
-                    }
+/// failing the pass; `null` is none.
+fn name_values<'e, const MULTI: bool>(value: Value<'_, 'e>) -> Result<Option<NameValues<'e>>, ReadError> {
+    let mut pairs = Vec::with_capacity(16);
+    let mut malformed: Option<String> = None;
+    let object = value.entries(|name, value| {
+        let mut wrong = false;
+        if MULTI {
+            let list = value.array(|value| {
+                match value.text_field()? {
+                    Field::Value(value) => pairs.push((name.clone(), value)),
+                    Field::Absent | Field::WrongType => wrong = true,
                 }
-                Ok(NameValuesField(Some(match malformed {
-                    Some(name) => NameValues::Malformed(Some(name)),
-                    None => NameValues::Pairs(pairs),
-                })))
+                Ok(())
+            })?;
+            wrong |= list == Field::WrongType;
+        } else {
+            match value.text_field()? {
+                Field::Value(value) => pairs.push((name.clone(), value)),
+                Field::Absent => {}
+                Field::WrongType => wrong = true,
             }
-
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                while seq.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(NameValuesField(Some(NameValues::Malformed(None))))
-            }
-
-            fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<Self::Value, E> {
-                Ok(NameValuesField(Some(NameValues::Malformed(None))))
-            }
-
-            fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
-                Ok(NameValuesField(None))
-            }
-
-            numbers_answer!(NameValuesField(Some(NameValues::Malformed(None))));
         }
-
-        deserializer.deserialize_any(FieldVisitor::<MULTI>)
-    }
+        if wrong {
+            malformed.get_or_insert_with(|| name.as_str().to_owned());
+        }
+        Ok(())
+    })?;
+    Ok(match object {
+        Field::Absent => None,
+        Field::WrongType => Some(NameValues::Malformed(None)),
+        Field::Value(()) => Some(match malformed {
+            Some(name) => NameValues::Malformed(Some(name)),
+            None => NameValues::Pairs(pairs),
+        }),
+    })
 }
 
 /// The headers API Gateway, ALB and CloudFront add to nearly every request. `http`
@@ -589,14 +589,45 @@ mod tests {
         assert_eq!(encoded_query(&pairs), "q=a+b%26c&tag=x");
     }
 
+    /// What the HTTP source makes of `event`.
+    fn event_of(event: &str) -> Result<HttpEvent<'_>, NotHttp> {
+        let fields = crate::source::read_json(event, |value| {
+            let mut fields = HttpFields::default();
+            value.object(|key, value| match HTTP_KEYS.contains(&key) {
+                true => fields.read(key, value),
+                false => Ok(()),
+            })?;
+            Ok(fields)
+        });
+        fields.expect("the event is JSON").into_event()
+    }
+
     fn request_of(event: &str) -> Result<Request<Body>, Error> {
         let bytes = Bytes::copy_from_slice(event.as_bytes());
-        match crate::source::EventShape::parse(&bytes)? {
-            crate::source::EventShape::Http(http) => (*http)
-                .into_request(&bytes, Context::default())
-                .map(|(request, _)| request),
-            other => panic!("not HTTP: {other}"),
-        }
+        let text = std::str::from_utf8(&bytes).unwrap();
+        let http = event_of(text).unwrap_or_else(|not| panic!("not HTTP: {not:?}"));
+        http.into_request(&bytes, Context::default())
+            .map(|(request, _)| request)
+    }
+
+    fn payload_of(event: &str) -> Option<HttpPayload> {
+        event_of(event).ok().map(|event| event.payload)
+    }
+
+    #[test]
+    fn tells_http_payloads_apart() {
+        let v2 = r#"{"version":"2.0","routeKey":"$default","rawPath":"/","requestContext":{"http":{"method":"GET"}}}"#;
+        assert_eq!(payload_of(v2), Some(HttpPayload::HttpV2));
+        let v1 = r#"{"resource":"/","path":"/","httpMethod":"GET","requestContext":{"stage":"prod"}}"#;
+        assert_eq!(payload_of(v1), Some(HttpPayload::RestV1));
+        let alb = r#"{"requestContext":{"elb":{"targetGroupArn":"arn"}},"httpMethod":"GET","path":"/"}"#;
+        assert_eq!(payload_of(alb), Some(HttpPayload::Alb));
+        let body = r#"{"order":{"httpMethod":"GET","requestContext":{"elb":1}},"version":"2.0"}"#;
+        assert_eq!(
+            payload_of(body),
+            None,
+            "keys of nested objects are not the event's"
+        );
     }
 
     const ALB: &str = r#"{"requestContext":{"elb":{"targetGroupArn":"arn"}},"httpMethod":"GET","path":"/","#;
@@ -640,17 +671,16 @@ mod tests {
             (r#""cookies":"a=1""#, "cookies"),
         ] {
             let event = format!("{ALB}{fields}}}");
-            let shape = crate::source::EventShape::parse(event.as_bytes()).unwrap();
-            let described = shape.describe();
-            assert!(
-                described.contains("shaped like an HTTP event") && described.contains(path),
-                "{described}"
-            );
+            match event_of(&event) {
+                Err(NotHttp::Malformed(why)) => assert!(why.contains(&format!("`{path}`")), "{why}"),
+                other => panic!("{event}: {other:?}"),
+            }
         }
         // A method that is not text, on an event that has one.
-        let shape =
-            crate::source::EventShape::parse(br#"{"requestContext":{"elb":{}},"httpMethod":7}"#).unwrap();
-        assert!(shape.describe().contains("`httpMethod`"), "{}", shape.describe());
+        match event_of(r#"{"requestContext":{"elb":{}},"httpMethod":7}"#) {
+            Err(NotHttp::Malformed(why)) => assert!(why.contains("`httpMethod`"), "{why}"),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
@@ -661,11 +691,7 @@ mod tests {
             r#"{"version":"2.0","type":"REQUEST","routeArn":"arn:r","rawPath":"/","requestContext":{"http":{"method":"GET"}}}"#,
             r#"{"httpMethod":"GET","path":"/","requestContext":{"connectionId":"c","routeKey":"$connect"}}"#,
         ] {
-            let shape = crate::source::EventShape::parse(event.as_bytes()).unwrap();
-            assert!(
-                !matches!(shape, crate::source::EventShape::Http(_)),
-                "{event}: {shape}"
-            );
+            assert!(matches!(event_of(event), Err(NotHttp::Other)), "{event}");
         }
     }
 
@@ -676,8 +702,7 @@ mod tests {
             r#"{"headers":[1,{"a":2}]}"#,
             r#"{"headers":{"a":{"b":1}}}"#,
         ] {
-            let shape = crate::source::EventShape::parse(event.as_bytes()).unwrap();
-            assert_eq!(shape.describe(), "a JSON object with keys [headers]");
+            assert!(matches!(event_of(event), Err(NotHttp::Other)), "{event}");
         }
     }
 }

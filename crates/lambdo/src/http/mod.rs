@@ -31,12 +31,17 @@ use serde_json::value::RawValue;
 use tower::ServiceExt;
 use tower_http::catch_panic::CatchPanicLayer;
 
-pub(crate) use event::{HttpEvent, HttpFields, HttpPayload, NotHttp, ResponseFormat};
+use event::{HttpEvent, HttpFields, NotHttp, HTTP_KEYS};
+pub(crate) use event::{HttpPayload, ResponseFormat};
 pub(crate) use extract::LambdaRequest;
 pub use extract::{Claims, LambdaContext, RequestContext};
 pub use problem::{Problem, PROBLEM_JSON};
 
-use crate::{Context, Error};
+use crate::{
+    error::panic_message,
+    source::{EventReader, ReadError, Source, SourceFuture, Value},
+    Context, Error,
+};
 
 /// Lambda's limit on a synchronous request payload, the default HTTP body limit.
 pub(crate) const DEFAULT_BODY_LIMIT: usize = 6 * 1024 * 1024;
@@ -54,6 +59,14 @@ impl HttpSource {
             router,
             body_limit: DefaultBodyLimit::max(body_limit),
         }
+    }
+
+    pub(crate) fn set_router(&mut self, router: Router) {
+        self.router = router;
+    }
+
+    pub(crate) fn set_body_limit(&mut self, bytes: usize) {
+        self.body_limit = DefaultBodyLimit::max(bytes);
     }
 
     /// The router with lambdo's layers, for local serving: what `request` and
@@ -122,7 +135,67 @@ impl HttpSource {
     }
 }
 
+impl<S: Send + Sync + 'static> Source<S> for HttpSource {
+    fn names(&self) -> &[&'static str] {
+        &["http"]
+    }
+
+    fn keys(&self) -> &'static [&'static str] {
+        HTTP_KEYS
+    }
+
+    fn reader<'e>(&'e self, _event: &'e [u8]) -> Box<dyn EventReader<'e, S> + 'e> {
+        Box::new(HttpReader {
+            source: self,
+            fields: HttpFields::default(),
+            event: None,
+        })
+    }
+}
+
+/// One event, as the HTTP source reads it.
+struct HttpReader<'e> {
+    source: &'e HttpSource,
+    fields: HttpFields<'e>,
+    /// What the fields make, once the whole event is read.
+    event: Option<Result<Box<HttpEvent<'e>>, NotHttp>>,
+}
+
+impl<'e, S: Send + Sync + 'static> EventReader<'e, S> for HttpReader<'e> {
+    fn read(&mut self, key: &str, value: Value<'_, 'e>) -> Result<(), ReadError> {
+        self.fields.read(key, value)
+    }
+
+    fn claims(&mut self) -> bool {
+        // Boxed: the event is moved into the future that handles it, and one allocation
+        // costs less than copying ~400 bytes along the way.
+        let event = self
+            .event
+            .get_or_insert_with(|| std::mem::take(&mut self.fields).into_event().map(Box::new));
+        event.is_ok()
+    }
+
+    fn near_miss(&self) -> Option<String> {
+        match &self.event {
+            Some(Err(NotHttp::Malformed(why))) => Some(format!("an event shaped like an HTTP event, but {why}")),
+            _ => None,
+        }
+    }
+
+    fn handle(self: Box<Self>, event: &'e Bytes, context: Context, _state: &'e S) -> SourceFuture<'e> {
+        let source = self.source;
+        let request = match self.event {
+            Some(Ok(http)) => source.request(*http, event, context),
+            _ => Err(Error::unsupported_event("an event the HTTP source did not claim", vec!["http"])),
+        };
+        match request {
+            Ok((request, format)) => Box::pin(source.respond(request, format)),
+            Err(error) => Box::pin(std::future::ready(Err(error))),
+        }
+    }
+}
+
 fn panic_into_problem(panic: Box<dyn Any + Send + 'static>) -> Response {
-    tracing::error!(panic = %crate::function::panic_message(panic.as_ref()), "an HTTP handler panicked");
+    tracing::error!(panic = %panic_message(panic.as_ref()), "an HTTP handler panicked");
     Problem::new(http::StatusCode::INTERNAL_SERVER_ERROR).into_response()
 }
