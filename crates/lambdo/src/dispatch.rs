@@ -15,7 +15,7 @@ use serde_json::value::RawValue;
 use crate::{
     handler::BoxFuture,
     invoke::InvokeSource,
-    source::{offer_raw, EventReader, Offer, ReadError, Source, Value},
+    source::{offer_raw, EventReader, KeyTable, Offer, ReadError, Source, Value},
     text::Text,
     Context, Error,
 };
@@ -89,16 +89,10 @@ impl<S: Send + Sync + 'static> Registry<S> {
     pub(crate) fn into_dispatcher(self, router: Option<Router>) -> Dispatcher<S> {
         let sources: Vec<Box<dyn Source<S>>> =
             self.sources.into_iter().map(Registered::into_source).collect();
-        let mut keys: Vec<(&'static str, Vec<usize>)> = Vec::new();
+        let mut keys = KeyTable::default();
         for (index, source) in sources.iter().enumerate() {
-            for &key in source.keys() {
-                match keys.iter_mut().find(|(known, _)| *known == key) {
-                    Some((_, readers)) => readers.push(index),
-                    None => keys.push((key, vec![index])),
-                }
-            }
+            keys.add(index, source.keys());
         }
-        keys.sort_unstable_by_key(|(key, _)| *key);
         Dispatcher {
             state: self.state,
             sources,
@@ -113,8 +107,8 @@ impl<S: Send + Sync + 'static> Registry<S> {
 pub(crate) struct Dispatcher<S> {
     state: S,
     sources: Vec<Box<dyn Source<S>>>,
-    /// Each key some source reads, sorted, with the sources that read it.
-    keys: Vec<(&'static str, Vec<usize>)>,
+    /// Each key some source reads, with the sources that read it.
+    keys: KeyTable,
     invoke: Option<InvokeSource<S>>,
     router: Option<Router>,
 }
@@ -204,14 +198,6 @@ impl<S: Send + Sync + 'static> Dispatcher<S> {
         de.end().map_err(Error::InvalidJson)?;
         Ok(readers)
     }
-
-    /// The sources that read `key`.
-    fn readers_of(&self, key: &str) -> &[usize] {
-        match self.keys.binary_search_by(|(known, _)| (*known).cmp(key)) {
-            Ok(found) => &self.keys[found].1,
-            Err(_) => &[],
-        }
-    }
 }
 
 /// The top level of an event: each key's value offered to its sources.
@@ -245,7 +231,7 @@ impl<'e, S: Send + Sync + 'static> Visitor<'e> for Pass<'_, 'e, S> {
         let dispatcher = self.dispatcher;
         while let Some(key) = map.next_key::<Text<'e>>()? {
             let key = key.as_str();
-            match dispatcher.readers_of(key) {
+            match dispatcher.keys.readers_of(key) {
                 [] => {
                     map.next_value::<IgnoredAny>()?;
                 }

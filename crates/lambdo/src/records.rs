@@ -14,7 +14,7 @@ use bytes::Bytes;
 use crate::{
     batch::{self, BatchOptions, Order, Pending},
     guard::{self, run_record, RecordFn, RecordSpan},
-    source::{offer_raw, EventReader, ReadError, Source, SourceFuture, Value},
+    source::{offer_raw, EventReader, KeyTable, ReadError, Source, SourceFuture, Value},
     text::{Field, Text},
     Context, Error,
 };
@@ -62,6 +62,9 @@ trait KindReader<'e, S>: Send {
     fn start_record(&mut self);
     /// A key of the current record.
     fn read(&mut self, key: &str, value: Value<'_, 'e>) -> Result<(), ReadError>;
+    /// The next record, whole: one call per record rather than per key, once the batch
+    /// is known to be this kind's.
+    fn read_record(&mut self, record: Value<'_, 'e>) -> Result<(), ReadError>;
     fn handle(self: Box<Self>, event: &'e Bytes, context: Context, state: &'e S) -> SourceFuture<'e>;
 }
 
@@ -107,17 +110,25 @@ impl<'e, S: Send + Sync + 'static, R: Record> KindReader<'e, S> for BatchReader<
         }
     }
 
+    fn read_record(&mut self, record: Value<'_, 'e>) -> Result<(), ReadError> {
+        self.records.push(R::Fields::default());
+        let fields = self.records.last_mut().expect("a record was just added");
+        // An element that is no object stays a record of no fields: it cannot be
+        // identified.
+        record.entries(|key, value| R::read(fields, key.as_str(), value))?;
+        Ok(())
+    }
+
     fn handle(self: Box<Self>, event: &'e Bytes, context: Context, state: &'e S) -> SourceFuture<'e> {
         let BatchReader { batch, records } = *self;
         Box::pin(async move {
             let only_record = records.len() == 1;
             // Every record is made before any runs: a record that cannot be identified
             // fails the batch before a handler has done anything.
-            let pending = records
-                .into_iter()
-                .enumerate()
-                .map(|(index, fields)| make_record::<R>(event, fields, index))
-                .collect::<Result<Vec<Pending<R>>, Error>>()?;
+            let mut pending = Vec::with_capacity(records.len());
+            for (index, fields) in records.into_iter().enumerate() {
+                pending.push(make_record::<R>(event, fields, index)?);
+            }
             if R::PARTIAL {
                 let order = R::order(&pending, &batch.options);
                 return batch::process(
@@ -190,7 +201,7 @@ pub(crate) struct Records<S> {
     kinds: Vec<Box<dyn RecordKind<S>>>,
     names: Vec<&'static str>,
     /// Each record key some kind reads, with the kinds that read it.
-    keys: Vec<(&'static str, Vec<usize>)>,
+    keys: KeyTable,
 }
 
 impl<S> Default for Records<S> {
@@ -198,7 +209,7 @@ impl<S> Default for Records<S> {
         Records {
             kinds: Vec::new(),
             names: Vec::new(),
-            keys: Vec::new(),
+            keys: KeyTable::default(),
         }
     }
 }
@@ -219,22 +230,9 @@ impl<S: Send + Sync + 'static> Records<S> {
             "a handler of `{}` records is already registered (one per function: tell them apart inside it)",
             R::EVENT_SOURCE
         );
-        let index = self.kinds.len();
-        for &key in R::KEYS {
-            match self.keys.iter_mut().find(|(known, _)| *known == key) {
-                Some((_, kinds)) => kinds.push(index),
-                None => self.keys.push((key, vec![index])),
-            }
-        }
+        self.keys.add(self.kinds.len(), R::KEYS);
         self.names.push(R::SOURCE);
         self.kinds.push(Box::new(batch));
-    }
-
-    fn kinds_reading(&self, key: &str) -> &[usize] {
-        self.keys
-            .iter()
-            .find(|(known, _)| *known == key)
-            .map_or(&[], |(_, kinds)| kinds)
     }
 }
 
@@ -308,7 +306,7 @@ impl<'e, S: Send + Sync + 'static> BatchRead<'e, S> {
             self.event_source = value.text_field()?.value();
             return Ok(());
         }
-        match records.kinds_reading(key) {
+        match records.keys.readers_of(key) {
             [] => Ok(()),
             &[only] => self.reader(records, room, only).read(key, value),
             several => {
@@ -362,10 +360,7 @@ impl<'e, S: Send + Sync + 'static> EventReader<'e, S> for RecordsReader<'e, S> {
                 // No registered source takes this batch: the rest is only counted.
                 return Ok(());
             };
-            let reader = batch.reader(records, room, owner);
-            reader.start_record();
-            element.object(|key, value| reader.read(key, value))?;
-            Ok(())
+            batch.reader(records, room, owner).read_record(element)
         })?;
         // `Records` that is not an array belongs to some other event.
         self.batch = (is_array == Field::Value(())).then_some(batch);

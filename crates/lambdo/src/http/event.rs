@@ -17,7 +17,7 @@ use serde_json::value::RawValue;
 
 use super::extract::{LambdaRequest, RawRequestContext};
 use crate::{
-    source::{range_in, ReadError, Value},
+    source::{range_in, ReadError, StringMap, Value},
     text::{Field, Text},
     Context, Error,
 };
@@ -489,38 +489,13 @@ enum NameValues<'a> {
 /// Reads `{"name": "value"}` or, with `MULTI`, `{"name": ["value", …]}` without ever
 /// failing the pass; `null` is none.
 fn name_values<'e, const MULTI: bool>(value: Value<'_, 'e>) -> Result<Option<NameValues<'e>>, ReadError> {
-    let mut pairs = Vec::with_capacity(16);
-    let mut malformed: Option<String> = None;
-    let object = value.entries(|name, value| {
-        let mut wrong = false;
-        if MULTI {
-            let list = value.array(|value| {
-                match value.text_field()? {
-                    Field::Value(value) => pairs.push((name.clone(), value)),
-                    Field::Absent | Field::WrongType => wrong = true,
-                }
-                Ok(())
-            })?;
-            wrong |= list == Field::WrongType;
-        } else {
-            match value.text_field()? {
-                Field::Value(value) => pairs.push((name.clone(), value)),
-                Field::Absent => {}
-                Field::WrongType => wrong = true,
-            }
-        }
-        if wrong {
-            malformed.get_or_insert_with(|| name.as_str().to_owned());
-        }
-        Ok(())
-    })?;
-    Ok(match object {
+    Ok(match value.string_map(MULTI)? {
         Field::Absent => None,
         Field::WrongType => Some(NameValues::Malformed(None)),
-        Field::Value(()) => Some(match malformed {
-            Some(name) => NameValues::Malformed(Some(name)),
-            None => NameValues::Pairs(pairs),
-        }),
+        Field::Value(StringMap { pairs, wrong: None }) => Some(NameValues::Pairs(pairs)),
+        Field::Value(StringMap {
+            wrong: Some(name), ..
+        }) => Some(NameValues::Malformed(Some(name))),
     })
 }
 

@@ -177,7 +177,9 @@ impl<'e, S: Send + Sync + 'static> EventReader<'e, S> for HttpReader<'e> {
 
     fn near_miss(&self) -> Option<String> {
         match &self.event {
-            Some(Err(NotHttp::Malformed(why))) => Some(format!("an event shaped like an HTTP event, but {why}")),
+            Some(Err(NotHttp::Malformed(why))) => {
+                Some(format!("an event shaped like an HTTP event, but {why}"))
+            }
             _ => None,
         }
     }
@@ -186,7 +188,10 @@ impl<'e, S: Send + Sync + 'static> EventReader<'e, S> for HttpReader<'e> {
         let source = self.source;
         let request = match self.event {
             Some(Ok(http)) => source.request(*http, event, context),
-            _ => Err(Error::unsupported_event("an event the HTTP source did not claim", vec!["http"])),
+            _ => Err(Error::unsupported_event(
+                "an event the HTTP source did not claim",
+                vec!["http"],
+            )),
         };
         match request {
             Ok((request, format)) => Box::pin(source.respond(request, format)),

@@ -114,6 +114,7 @@
 //! # });
 //! ```
 
+mod keys;
 mod slice;
 mod value;
 
@@ -124,8 +125,9 @@ use serde_json::value::RawValue;
 pub use crate::text::Field;
 /// The event's bytes, as [`EventReader::handle`] gets them.
 pub use bytes::Bytes;
+pub(crate) use keys::KeyTable;
 pub(crate) use slice::{range_in, raw_range, Slice};
-pub(crate) use value::{offer_raw, Offer};
+pub(crate) use value::{offer_raw, Offer, StringMap};
 pub use value::{read_json, ReadError, Value};
 
 use crate::{Context, Error};

@@ -133,6 +133,13 @@ impl<'r, 'e> Value<'r, 'e> {
         self.read.object(&mut entry)
     }
 
+    /// An object whose values are strings (with `multi`, lists of strings): what HTTP
+    /// events' headers and query parameters are. Read by one visitor rather than
+    /// value by value: ~0.8 k instructions less for an ALB event of ten headers.
+    pub(crate) fn string_map(self, multi: bool) -> Result<Field<StringMap<'e>>, ReadError> {
+        self.read.string_map(multi)
+    }
+
     /// The elements of an array, in order: `Field::Value(())` once they all were handed
     /// to `element`, else `Field::Absent` for `null` and `Field::WrongType` for any other
     /// value.
@@ -243,6 +250,10 @@ impl<'e> ReadValue<'e> for RawRead<'e> {
         self.parsed(|value| value.array(element))
     }
 
+    fn string_map(&mut self, multi: bool) -> Result<Field<StringMap<'e>>, ReadError> {
+        self.parsed(|value| value.string_map(multi))
+    }
+
     fn skip(&mut self) -> Result<(), ReadError> {
         Ok(())
     }
@@ -262,6 +273,15 @@ where
     }
 }
 
+/// An object of strings (or lists of strings) as pairs, in order: a list gives one pair
+/// per string.
+#[derive(Debug, Default)]
+pub(crate) struct StringMap<'e> {
+    pub(crate) pairs: Vec<(Text<'e>, Text<'e>)>,
+    /// The first key whose value is of another type.
+    pub(crate) wrong: Option<String>,
+}
+
 /// What an object's entries are handed to.
 type Entry<'f, 'e> = dyn FnMut(Text<'e>, Value<'_, 'e>) -> Result<(), ReadError> + 'f;
 
@@ -277,6 +297,7 @@ trait ReadValue<'e> {
     fn raw(&mut self) -> Result<&'e RawValue, ReadError>;
     fn object(&mut self, entry: &mut Entry<'_, 'e>) -> Result<Field<()>, ReadError>;
     fn array(&mut self, element: &mut Element<'_, 'e>) -> Result<Field<()>, ReadError>;
+    fn string_map(&mut self, multi: bool) -> Result<Field<StringMap<'e>>, ReadError>;
     fn skip(&mut self) -> Result<(), ReadError>;
 }
 
@@ -325,6 +346,12 @@ impl<'e, D: Deserializer<'e>> ReadValue<'e> for DeValue<D> {
     fn array(&mut self, element: &mut Element<'_, 'e>) -> Result<Field<()>, ReadError> {
         self.take()?
             .deserialize_any(Elements { element })
+            .map_err(ReadError::of)
+    }
+
+    fn string_map(&mut self, multi: bool) -> Result<Field<StringMap<'e>>, ReadError> {
+        self.take()?
+            .deserialize_any(StringMapVisitor { multi })
             .map_err(ReadError::of)
     }
 
@@ -407,6 +434,113 @@ impl<'e> Visitor<'e> for Elements<'_, '_, 'e> {
     }
 
     numbers_answer!(Field::WrongType);
+}
+
+/// Reads a [`StringMap`].
+struct StringMapVisitor {
+    multi: bool,
+}
+
+impl<'e> Visitor<'e> for StringMapVisitor {
+    type Value = Field<StringMap<'e>>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_map<A: MapAccess<'e>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut strings = StringMap {
+            pairs: Vec::with_capacity(map.size_hint().unwrap_or(16)),
+            wrong: None,
+        };
+        while let Some(name) = map.next_key::<Text<'e>>()? {
+            let fits = map.next_value_seed(PushStrings {
+                name: &name,
+                pairs: &mut strings.pairs,
+                multi: self.multi,
+            })?;
+            if !fits && strings.wrong.is_none() {
+                strings.wrong = Some(name.as_str().to_owned());
+            }
+        }
+        Ok(Field::Value(strings))
+    }
+
+    fn visit_seq<A: SeqAccess<'e>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(Field::WrongType)
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Field::Absent)
+    }
+
+    fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(Field::WrongType)
+    }
+
+    numbers_answer!(Field::WrongType);
+}
+
+/// Pushes the string (with `multi`, each string of the list) of one entry; `false`
+/// when the value is of another type. `null` is no value.
+struct PushStrings<'p, 'e> {
+    name: &'p Text<'e>,
+    pairs: &'p mut Vec<(Text<'e>, Text<'e>)>,
+    multi: bool,
+}
+
+impl<'e> DeserializeSeed<'e> for PushStrings<'_, 'e> {
+    type Value = bool;
+
+    fn deserialize<D: Deserializer<'e>>(self, deserializer: D) -> Result<bool, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'e> Visitor<'e> for PushStrings<'_, 'e> {
+    type Value = bool;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_borrowed_str<E: serde::de::Error>(self, text: &'e str) -> Result<bool, E> {
+        if !self.multi {
+            self.pairs.push((self.name.clone(), Text(Cow::Borrowed(text))));
+        }
+        Ok(!self.multi)
+    }
+
+    fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<bool, E> {
+        if !self.multi {
+            self.pairs
+                .push((self.name.clone(), Text(Cow::Owned(text.to_owned()))));
+        }
+        Ok(!self.multi)
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<bool, E> {
+        Ok(true)
+    }
+
+    fn visit_seq<A: SeqAccess<'e>>(self, mut seq: A) -> Result<bool, A::Error> {
+        let mut fits = self.multi;
+        while let Some(value) = seq.next_element::<Field<Text<'e>>>()? {
+            match value {
+                Field::Value(text) if self.multi => self.pairs.push((self.name.clone(), text)),
+                _ => fits = false,
+            }
+        }
+        Ok(fits)
+    }
+
+    fn visit_map<A: MapAccess<'e>>(self, mut map: A) -> Result<bool, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(false)
+    }
+
+    numbers_answer!(false);
 }
 
 /// An error of the event's JSON: the pass stops.
