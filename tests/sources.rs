@@ -1,6 +1,8 @@
 //! One function with every source: each sample event reaches its own handler, the
 //! envelopes (SNS→SQS, EventBridge→SQS) unwrap, and an unknown event is named.
 
+#[path = "sources/authorizer.rs"]
+mod authorizer;
 #[path = "sources/corpus.rs"]
 mod corpus;
 #[path = "sources/properties.rs"]

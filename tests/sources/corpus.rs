@@ -9,6 +9,7 @@
 
 use axum::{routing::any, Router};
 use lambdo::{
+    authorizer::{Authorization, AuthorizerRequest},
     dynamodb::DynamoDbRecord,
     eventbridge::{Event, Scheduled},
     kinesis::KinesisRecord,
@@ -34,8 +35,11 @@ const EXPECTED: &[(&str, &str)] = &[
     ("example-alb-lambda-target-response.json", "invoke"),
     ("example-apigw-console-request.json", "http"),
     ("example-apigw-console-test-request.json", "http"),
-    ("example-apigw-custom-auth-request-type-request.json", "invoke"),
-    ("example-apigw-custom-auth-request.json", "invoke"),
+    (
+        "example-apigw-custom-auth-request-type-request.json",
+        "authorizer",
+    ),
+    ("example-apigw-custom-auth-request.json", "authorizer"),
     ("example-apigw-custom-auth-response-with-condition.json", "invoke"),
     (
         "example-apigw-custom-auth-response-with-single-value-action.json",
@@ -53,23 +57,23 @@ const EXPECTED: &[(&str, &str)] = &[
     ("example-apigw-restapi-openapi-request.json", "http"),
     ("example-apigw-sam-http-request.json", "http"),
     ("example-apigw-sam-rest-request.json", "http"),
-    ("example-apigw-v2-custom-authorizer-v1-request.json", "invoke"),
+    ("example-apigw-v2-custom-authorizer-v1-request.json", "authorizer"),
     (
         "example-apigw-v2-custom-authorizer-v2-request-null-maps.json",
-        "invoke",
+        "authorizer",
     ),
     (
         "example-apigw-v2-custom-authorizer-v2-request-without-cookies.json",
-        "invoke",
+        "authorizer",
     ),
     (
         "example-apigw-v2-custom-authorizer-v2-request-without-identity-source.json",
-        "invoke",
+        "authorizer",
     ),
-    ("example-apigw-v2-custom-authorizer-v2-request.json", "invoke"),
+    ("example-apigw-v2-custom-authorizer-v2-request.json", "authorizer"),
     (
         "example-apigw-v2-custom-authorizer-websocket-request.json",
-        "invoke",
+        "authorizer",
     ),
     ("example-apigw-v2-request-iam.json", "http"),
     ("example-apigw-v2-request-jwt-authorizer.json", "http"),
@@ -315,10 +319,10 @@ const EXPECTED: &[(&str, &str)] = &[
     ("example-vpc-lattice-v2-request-roles-anywhere.json", "invoke"),
     ("example-vpc-lattice-v2-request.json", "invoke"),
     ("sam/alb-request.json", "http"),
-    ("sam/apigateway-authorizer.json", "invoke"),
+    ("sam/apigateway-authorizer.json", "authorizer"),
     ("sam/apigateway-aws-proxy.json", "http"),
     ("sam/apigateway-http-api-proxy.json", "http"),
-    ("sam/apigateway-request-authorizer.json", "invoke"),
+    ("sam/apigateway-request-authorizer.json", "authorizer"),
     ("sam/cloudwatch-logs.json", "invoke"),
     ("sam/cloudwatch-scheduled-event.json", "schedule"),
     ("sam/cognito-sync-trigger.json", "invoke"),
@@ -388,6 +392,14 @@ async fn on_schedule(State(seen): State<Seen>, _tick: Scheduled) -> Result<(), l
     Ok(())
 }
 
+async fn on_authorizer(
+    State(seen): State<Seen>,
+    request: AuthorizerRequest,
+) -> Result<Authorization, lambdo::BoxError> {
+    seen.push("authorizer".into());
+    Ok(Authorization::allow("corpus", request.resource_arn()))
+}
+
 async fn on_invoke(State(seen): State<Seen>, payload: InvokePayload) -> Result<Value, lambdo::BoxError> {
     seen.push(format!(
         "invoke {}",
@@ -409,6 +421,7 @@ fn every_source(seen: &Seen) -> TestClient {
         .s3(on_s3)
         .eventbridge("aws.codebuild", "CodeBuild Build Phase Change", on_codebuild)
         .schedule(on_schedule)
+        .authorizer(on_authorizer)
         .invoke(on_invoke);
     TestClient::new(app.into_function())
 }

@@ -3,6 +3,7 @@
 use axum::Router;
 
 use crate::{
+    authorizer::{Authorizer, AuthorizerRequest, IntoAuthorization},
     batch::{BatchOptions, IntoRecordResult},
     dispatch::Registry,
     dynamodb::DynamoDbRecord,
@@ -398,6 +399,38 @@ where
         self.sources
             .one_of(EventBridge::default)
             .schedule(erase_record(handler));
+        self
+    }
+
+    /// Answers API Gateway Lambda authorizers (REST TOKEN and REQUEST, HTTP API payload
+    /// 1.0 and 2.0, WebSocket `$connect`). The handler's last argument is an
+    /// [`AuthorizerRequest`]; it returns `Result<Authorization, E>` (see
+    /// [`crate::authorizer`]).
+    ///
+    /// # Panics
+    ///
+    /// When an authorizer is already registered.
+    ///
+    /// ```
+    /// use lambdo::authorizer::{Authorization, AuthorizerRequest};
+    ///
+    /// async fn open(request: AuthorizerRequest) -> Result<Authorization, lambdo::BoxError> {
+    ///     Ok(Authorization::allow("anyone", request.resource_arn()))
+    /// }
+    /// let app = lambdo::App::new(()).authorizer(open);
+    /// # let _ = app;
+    /// ```
+    pub fn authorizer<H, Args>(mut self, handler: H) -> Self
+    where
+        H: Handler<Args, S, AuthorizerRequest>,
+        H::Output: IntoAuthorization,
+        Args: 'static,
+    {
+        assert!(
+            self.sources.find::<Authorizer<S>>().is_none(),
+            "an authorizer is already registered"
+        );
+        self.sources.add(Authorizer::new(handler));
         self
     }
 

@@ -33,9 +33,13 @@
 //!   [`App::invoke`] (direct invocation with any `T: DeserializeOwned`), and the event
 //!   sources: [`App::sqs`] ([`sqs`]), [`App::kinesis`] ([`kinesis`]),
 //!   [`App::dynamodb_stream`] ([`dynamodb`]), [`App::sns`] ([`sns`]), [`App::s3`]
-//!   ([`s3`]), [`App::eventbridge`] and [`App::schedule`] ([`eventbridge`]). Batch
+//!   ([`s3`]), [`App::eventbridge`] and [`App::schedule`] ([`eventbridge`]), and API
+//!   Gateway's Lambda authorizers: [`App::authorizer`] ([`authorizer`]). Batch
 //!   sources report partial failures (see [`batch`]). The source of each event is
-//!   detected from its shape, in the one parse that also reads it.
+//!   detected from its shape, in the one parse that also reads it; valid JSON is never
+//!   refused, and what no source takes goes to the invoke handler unchanged.
+//! - **[Sources](source)**: every source implements [`source::Source`]; write your own
+//!   and register it with [`App::source`].
 //! - **[Handlers](Handler)** are `async fn`s whose arguments are extractors: any number of
 //!   [`FromContext`] ones ([`State`], [`Context`]) and, last, at most one that consumes the
 //!   payload ([`Json`]).
@@ -92,6 +96,7 @@ macro_rules! numbers_answer {
 }
 
 mod app;
+pub mod authorizer;
 pub mod batch;
 mod dispatch;
 pub mod dynamodb;
