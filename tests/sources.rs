@@ -3,6 +3,8 @@
 
 #[path = "sources/authorizer.rs"]
 mod authorizer;
+#[path = "sources/cognito.rs"]
+mod cognito;
 #[path = "sources/corpus.rs"]
 mod corpus;
 #[path = "sources/properties.rs"]

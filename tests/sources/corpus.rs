@@ -10,6 +10,7 @@
 use axum::{routing::any, Router};
 use lambdo::{
     authorizer::{Authorization, AuthorizerRequest},
+    cognito,
     dynamodb::DynamoDbRecord,
     eventbridge::{Event, Scheduled},
     kinesis::KinesisRecord,
@@ -165,70 +166,73 @@ const EXPECTED: &[(&str, &str)] = &[
     ("example-codepipeline_job-event.json", "invoke"),
     (
         "example-cognito-event-userpools-create-auth-challenge-user-not-found.json",
-        "invoke",
+        "cognito",
     ),
     (
         "example-cognito-event-userpools-create-auth-challenge.json",
-        "invoke",
+        "cognito",
     ),
-    ("example-cognito-event-userpools-custommessage.json", "invoke"),
+    ("example-cognito-event-userpools-custommessage.json", "cognito"),
     (
         "example-cognito-event-userpools-define-auth-challenge-optional-response-fields.json",
-        "invoke",
+        "cognito",
     ),
     (
         "example-cognito-event-userpools-define-auth-challenge-user-not-found.json",
-        "invoke",
+        "cognito",
     ),
     (
         "example-cognito-event-userpools-define-auth-challenge.json",
-        "invoke",
+        "cognito",
     ),
     (
         "example-cognito-event-userpools-migrateuser-null-fields.json",
-        "invoke",
+        "cognito",
     ),
-    ("example-cognito-event-userpools-migrateuser.json", "invoke"),
+    ("example-cognito-event-userpools-migrateuser.json", "cognito"),
     (
         "example-cognito-event-userpools-postauthentication.json",
-        "invoke",
+        "cognito",
     ),
-    ("example-cognito-event-userpools-postconfirmation.json", "invoke"),
-    ("example-cognito-event-userpools-preauthentication.json", "invoke"),
-    ("example-cognito-event-userpools-presignup.json", "invoke"),
+    ("example-cognito-event-userpools-postconfirmation.json", "cognito"),
+    (
+        "example-cognito-event-userpools-preauthentication.json",
+        "cognito",
+    ),
+    ("example-cognito-event-userpools-presignup.json", "cognito"),
     (
         "example-cognito-event-userpools-pretokengen-incoming.json",
-        "invoke",
+        "cognito",
     ),
     (
         "example-cognito-event-userpools-pretokengen-null-group-configuration.json",
-        "invoke",
+        "cognito",
     ),
     (
         "example-cognito-event-userpools-pretokengen-v2-incoming.json",
-        "invoke",
+        "cognito",
     ),
     (
         "example-cognito-event-userpools-pretokengen-v2-null-group-configuration.json",
-        "invoke",
+        "cognito",
     ),
-    ("example-cognito-event-userpools-pretokengen-v2.json", "invoke"),
-    ("example-cognito-event-userpools-pretokengen.json", "invoke"),
+    ("example-cognito-event-userpools-pretokengen-v2.json", "cognito"),
+    ("example-cognito-event-userpools-pretokengen.json", "cognito"),
     (
         "example-cognito-event-userpools-verify-auth-challenge-null-answer-correct.json",
-        "invoke",
+        "cognito",
     ),
     (
         "example-cognito-event-userpools-verify-auth-challenge-optional-answer-correct.json",
-        "invoke",
+        "cognito",
     ),
     (
         "example-cognito-event-userpools-verify-auth-challenge-user-not-found.json",
-        "invoke",
+        "cognito",
     ),
     (
         "example-cognito-event-userpools-verify-auth-challenge.json",
-        "invoke",
+        "cognito",
     ),
     ("example-cognito-event.json", "invoke"),
     ("example-config-event.json", "invoke"),
@@ -400,6 +404,31 @@ async fn on_authorizer(
     Ok(Authorization::allow("corpus", request.resource_arn()))
 }
 
+/// A handler of each Cognito trigger that says it ran and answers the default
+/// response.
+macro_rules! cognito_handlers {
+    ($($name:ident: $event:ident => $response:ident),* $(,)?) => {$(
+        async fn $name(State(seen): State<Seen>, _event: cognito::$event) -> Result<cognito::$response, lambdo::BoxError> {
+            seen.push("cognito".into());
+            Ok(cognito::$response::default())
+        }
+    )*};
+}
+
+cognito_handlers! {
+    on_pre_sign_up: PreSignUp => PreSignUpResponse,
+    on_post_confirmation: PostConfirmation => PostConfirmationResponse,
+    on_pre_authentication: PreAuthentication => PreAuthenticationResponse,
+    on_post_authentication: PostAuthentication => PostAuthenticationResponse,
+    on_pre_token_generation: PreTokenGeneration => PreTokenGenerationResponse,
+    on_pre_token_generation_v2: PreTokenGenerationV2 => PreTokenGenerationV2Response,
+    on_custom_message: CustomMessage => CustomMessageResponse,
+    on_define_auth_challenge: DefineAuthChallenge => DefineAuthChallengeResponse,
+    on_create_auth_challenge: CreateAuthChallenge => CreateAuthChallengeResponse,
+    on_verify_auth_challenge: VerifyAuthChallenge => VerifyAuthChallengeResponse,
+    on_user_migration: UserMigration => UserMigrationResponse,
+}
+
 async fn on_invoke(State(seen): State<Seen>, payload: InvokePayload) -> Result<Value, lambdo::BoxError> {
     seen.push(format!(
         "invoke {}",
@@ -422,6 +451,17 @@ fn every_source(seen: &Seen) -> TestClient {
         .eventbridge("aws.codebuild", "CodeBuild Build Phase Change", on_codebuild)
         .schedule(on_schedule)
         .authorizer(on_authorizer)
+        .cognito(on_pre_sign_up)
+        .cognito(on_post_confirmation)
+        .cognito(on_pre_authentication)
+        .cognito(on_post_authentication)
+        .cognito(on_pre_token_generation)
+        .cognito(on_pre_token_generation_v2)
+        .cognito(on_custom_message)
+        .cognito(on_define_auth_challenge)
+        .cognito(on_create_auth_challenge)
+        .cognito(on_verify_auth_challenge)
+        .cognito(on_user_migration)
         .invoke(on_invoke);
     TestClient::new(app.into_function())
 }

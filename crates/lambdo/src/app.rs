@@ -5,6 +5,7 @@ use axum::Router;
 use crate::{
     authorizer::{Authorizer, AuthorizerRequest, IntoAuthorization},
     batch::{BatchOptions, IntoRecordResult},
+    cognito::{Cognito, IntoTriggerResponse, Trigger},
     dispatch::Registry,
     dynamodb::DynamoDbRecord,
     eventbridge::{EventBridge, EventBridgePayload},
@@ -431,6 +432,37 @@ where
             "an authorizer is already registered"
         );
         self.sources.add(Authorizer::new(handler));
+        self
+    }
+
+    /// Answers a Cognito user pool trigger; register once per trigger. The handler's last
+    /// argument is the trigger's event ([`PreSignUp`](crate::cognito::PreSignUp),
+    /// [`PreTokenGeneration`](crate::cognito::PreTokenGeneration)…), which decides the
+    /// trigger; it returns `Result<Response, E>` with the trigger's response part, and
+    /// lambdo answers the event with it (see [`crate::cognito`]).
+    ///
+    /// # Panics
+    ///
+    /// When a handler of the same trigger is already registered.
+    ///
+    /// ```
+    /// use lambdo::cognito::{PostConfirmation, PostConfirmationResponse};
+    ///
+    /// async fn welcome(event: PostConfirmation) -> Result<PostConfirmationResponse, lambdo::BoxError> {
+    ///     tracing::info!(user = event.cognito_event_user_pools_header.user_name, "confirmed");
+    ///     Ok(PostConfirmationResponse::default())
+    /// }
+    /// let app = lambdo::App::new(()).cognito(welcome);
+    /// # let _ = app;
+    /// ```
+    pub fn cognito<T, H, Args>(mut self, handler: H) -> Self
+    where
+        T: Trigger,
+        H: Handler<Args, S, T>,
+        H::Output: IntoTriggerResponse<T::Response>,
+        Args: 'static,
+    {
+        self.sources.one_of(Cognito::default).route::<T, H, Args>(handler);
         self
     }
 

@@ -34,7 +34,8 @@
 //!   sources: [`App::sqs`] ([`sqs`]), [`App::kinesis`] ([`kinesis`]),
 //!   [`App::dynamodb_stream`] ([`dynamodb`]), [`App::sns`] ([`sns`]), [`App::s3`]
 //!   ([`s3`]), [`App::eventbridge`] and [`App::schedule`] ([`eventbridge`]), and API
-//!   Gateway's Lambda authorizers: [`App::authorizer`] ([`authorizer`]). Batch
+//!   Gateway's Lambda authorizers: [`App::authorizer`] ([`authorizer`]), Cognito user
+//!   pool triggers: [`App::cognito`] ([`cognito`]). Batch
 //!   sources report partial failures (see [`batch`]). The source of each event is
 //!   detected from its shape, in the one parse that also reads it; valid JSON is never
 //!   refused, and what no source takes goes to the invoke handler unchanged.
@@ -98,6 +99,7 @@ macro_rules! numbers_answer {
 mod app;
 pub mod authorizer;
 pub mod batch;
+pub mod cognito;
 mod dispatch;
 pub mod dynamodb;
 mod error;
