@@ -11,6 +11,8 @@ mod corpus;
 mod properties;
 #[path = "sources/tolerance.rs"]
 mod tolerance;
+#[path = "sources/websocket.rs"]
+mod websocket;
 
 use axum::{routing::get, Router};
 use lambdo::{

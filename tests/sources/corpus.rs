@@ -17,6 +17,7 @@ use lambdo::{
     s3::ObjectEvent,
     sns::SnsRecord,
     sqs::SqsRecord,
+    websocket::WebSocketEvent,
     App, InvokePayload, State,
 };
 use lambdo_testing::{fixtures, TestClient};
@@ -81,9 +82,12 @@ const EXPECTED: &[(&str, &str)] = &[
     ("example-apigw-v2-request-lambda-authorizer.json", "http"),
     ("example-apigw-v2-request-multi-value-parameters.json", "http"),
     ("example-apigw-v2-request-no-authorizer.json", "http"),
-    ("example-apigw-websocket-request-disconnect-route.json", "invoke"),
-    ("example-apigw-websocket-request-without-method.json", "invoke"),
-    ("example-apigw-websocket-request.json", "invoke"),
+    (
+        "example-apigw-websocket-request-disconnect-route.json",
+        "websocket",
+    ),
+    ("example-apigw-websocket-request-without-method.json", "websocket"),
+    ("example-apigw-websocket-request.json", "websocket"),
     ("example-appsync-batchinvoke.json", "invoke"),
     ("example-appsync-direct-resolver.json", "invoke"),
     ("example-appsync-identity-cognito.json", "invoke"),
@@ -429,6 +433,12 @@ cognito_handlers! {
     on_user_migration: UserMigration => UserMigrationResponse,
 }
 
+async fn on_websocket(State(seen): State<Seen>, event: WebSocketEvent) -> Result<(), lambdo::BoxError> {
+    event.body()?;
+    seen.push("websocket".into());
+    Ok(())
+}
+
 async fn on_invoke(State(seen): State<Seen>, payload: InvokePayload) -> Result<Value, lambdo::BoxError> {
     seen.push(format!(
         "invoke {}",
@@ -462,6 +472,9 @@ fn every_source(seen: &Seen) -> TestClient {
         .cognito(on_create_auth_challenge)
         .cognito(on_verify_auth_challenge)
         .cognito(on_user_migration)
+        .websocket("$connect", on_websocket)
+        .websocket("$disconnect", on_websocket)
+        .websocket("$default", on_websocket)
         .invoke(on_invoke);
     TestClient::new(app.into_function())
 }

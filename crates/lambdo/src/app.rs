@@ -20,6 +20,7 @@ use crate::{
     sns::SnsRecord,
     source::Source,
     sqs::SqsRecord,
+    websocket::{IntoWebSocketResponse, WebSocket, WebSocketEvent},
     Handler, IntoInvokeResponse, InvokePayload,
 };
 
@@ -463,6 +464,35 @@ where
         Args: 'static,
     {
         self.sources.one_of(Cognito::default).route::<T, H, Args>(handler);
+        self
+    }
+
+    /// Handles a WebSocket API route: `route_key` is `$connect`, `$disconnect`,
+    /// `$default` or one of your route keys. The handler's last argument is a
+    /// [`WebSocketEvent`]; it returns `Result<WebSocketResponse, E>` or `Result<(), E>`
+    /// (see [`crate::websocket`]).
+    ///
+    /// # Panics
+    ///
+    /// When a handler of `route_key` is already registered.
+    ///
+    /// ```
+    /// use lambdo::websocket::WebSocketEvent;
+    ///
+    /// async fn on_message(event: WebSocketEvent) -> Result<(), lambdo::BoxError> {
+    ///     tracing::info!(connection = event.connection_id(), "message");
+    ///     Ok(())
+    /// }
+    /// let app = lambdo::App::new(()).websocket("$default", on_message);
+    /// # let _ = app;
+    /// ```
+    pub fn websocket<H, Args>(mut self, route_key: &str, handler: H) -> Self
+    where
+        H: Handler<Args, S, WebSocketEvent>,
+        H::Output: IntoWebSocketResponse,
+        Args: 'static,
+    {
+        self.sources.one_of(WebSocket::default).route(route_key, handler);
         self
     }
 

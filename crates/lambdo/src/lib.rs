@@ -35,7 +35,8 @@
 //!   [`App::dynamodb_stream`] ([`dynamodb`]), [`App::sns`] ([`sns`]), [`App::s3`]
 //!   ([`s3`]), [`App::eventbridge`] and [`App::schedule`] ([`eventbridge`]), and API
 //!   Gateway's Lambda authorizers: [`App::authorizer`] ([`authorizer`]), Cognito user
-//!   pool triggers: [`App::cognito`] ([`cognito`]). Batch
+//!   pool triggers: [`App::cognito`] ([`cognito`]), WebSocket APIs:
+//!   [`App::websocket`] ([`websocket`]). Batch
 //!   sources report partial failures (see [`batch`]). The source of each event is
 //!   detected from its shape, in the one parse that also reads it; valid JSON is never
 //!   refused, and what no source takes goes to the invoke handler unchanged.
@@ -121,6 +122,7 @@ pub mod sns;
 pub mod source;
 pub mod sqs;
 mod text;
+pub mod websocket;
 
 pub use app::App;
 pub use error::{BoxError, Error, FunctionError};
