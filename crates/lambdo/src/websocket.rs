@@ -212,9 +212,12 @@ impl<E: Into<BoxError>> IntoWebSocketResponse for Result<(), E> {
     }
 }
 
+/// A route's handler, answering the route's response as raw JSON.
+type RouteFn<S> = ErasedHandler<S, WebSocketEvent, Box<RawValue>>;
+
 /// The WebSocket route handlers of an app, by route key.
 pub(crate) struct WebSocket<S> {
-    routes: Vec<(String, ErasedHandler<S, WebSocketEvent, Box<RawValue>>)>,
+    routes: Vec<(String, RouteFn<S>)>,
 }
 
 impl<S> Default for WebSocket<S> {
@@ -296,7 +299,7 @@ struct WebSocketReader<'e, S> {
     context: Option<&'e RawValue>,
     /// The route key of a WebSocket event.
     route_key: Option<String>,
-    handler: Option<&'e ErasedHandler<S, WebSocketEvent, Box<RawValue>>>,
+    handler: Option<&'e RouteFn<S>>,
 }
 
 impl<'e, S: Send + Sync + 'static> EventReader<'e, S> for WebSocketReader<'e, S> {
