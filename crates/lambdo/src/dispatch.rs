@@ -343,3 +343,97 @@ impl<'de> Deserialize<'de> for Shape {
         deserializer.deserialize_any(ShapeVisitor)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::{
+        source::{Bytes, EventReader, ReadError, Source, SourceFuture, Value},
+        App, Context, Function,
+    };
+
+    /// Claims events whose `kind` is its own, and answers its name and what it read.
+    struct Named(&'static [&'static str], &'static str);
+
+    struct Reading {
+        name: &'static str,
+        wanted: &'static str,
+        kind: Option<String>,
+    }
+
+    impl Source<()> for Named {
+        fn names(&self) -> &[&'static str] {
+            self.0
+        }
+
+        fn keys(&self) -> &'static [&'static str] {
+            &["kind"]
+        }
+
+        fn reader<'e>(&'e self, _event: &'e [u8]) -> Box<dyn EventReader<'e, ()> + 'e> {
+            Box::new(Reading {
+                name: self.0[0],
+                wanted: self.1,
+                kind: None,
+            })
+        }
+    }
+
+    impl<'e> EventReader<'e, ()> for Reading {
+        fn read(&mut self, _key: &str, value: Value<'_, 'e>) -> Result<(), ReadError> {
+            self.kind = value.text()?.value().map(|kind| kind.into_owned());
+            Ok(())
+        }
+
+        fn claims(&mut self) -> bool {
+            self.kind.as_deref() == Some(self.wanted) || self.wanted == "*"
+        }
+
+        fn handle(self: Box<Self>, _event: &'e Bytes, _context: Context, _state: &'e ()) -> SourceFuture<'e> {
+            let answer = format!("\"{} {}\"", self.name, self.kind.unwrap_or_default());
+            Box::pin(async move { Ok(serde_json::value::RawValue::from_string(answer).unwrap()) })
+        }
+    }
+
+    async fn call(function: &Function, event: &'static str) -> String {
+        match function
+            .call(Bytes::from_static(event.as_bytes()), Context::default())
+            .await
+        {
+            Ok(answer) => answer.get().to_owned(),
+            Err(error) => error.error_type().to_owned(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_key_several_sources_read_reaches_each_and_the_first_registered_claimant_wins() {
+        let function = App::new(())
+            .source(Named(&["orders"], "order"))
+            .source(Named(&["anything"], "*"))
+            .source(Named(&["late"], "order"))
+            .into_function();
+        assert_eq!(call(&function, r#"{"kind":"order"}"#).await, r#""orders order""#);
+        assert_eq!(
+            call(&function, r#"{"kind":"refund","x":[1]}"#).await,
+            r#""anything refund""#
+        );
+        assert_eq!(function.sources(), ["orders", "anything", "late"]);
+    }
+
+    #[tokio::test]
+    async fn only_what_is_not_json_stops_the_pass() {
+        let function = App::new(()).source(Named(&["orders"], "order")).into_function();
+        assert_eq!(
+            call(&function, r#"{"kind":{"deep":[1,"x"]}}"#).await,
+            "Lambdo.UnsupportedEvent"
+        );
+        assert_eq!(call(&function, r#"{"kind":"order""#).await, "Lambdo.InvalidEvent");
+        assert_eq!(
+            call(&function, r#"{"kind":"order"} {}"#).await,
+            "Lambdo.InvalidEvent"
+        );
+        assert_eq!(
+            call(&function, r#"[{"kind":"order"}]"#).await,
+            "Lambdo.UnsupportedEvent"
+        );
+    }
+}

@@ -76,6 +76,22 @@ macro_rules! scalars_answer {
     };
 }
 
+/// Visitor methods for readers of an object or an array: `null` answers `$absent`, a
+/// string, boolean or number `$other`.
+macro_rules! scalars_are_not_containers {
+    ($absent:expr, $other:expr) => {
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok($absent)
+        }
+
+        fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<Self::Value, E> {
+            Ok($other)
+        }
+
+        numbers_answer!($other);
+    };
+}
+
 /// Visitor methods that answer `$value` for booleans and numbers.
 macro_rules! numbers_answer {
     ($value:expr) => {

@@ -391,3 +391,72 @@ impl<'e, S: Send + Sync + 'static> EventReader<'e, S> for RecordsReader<'e, S> {
         reader.handle(event, context, state)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::{kinesis::KinesisRecord, sqs::SqsRecord, App, Context};
+
+    /// A function of two record sources whose handlers fail records named `fail`.
+    fn two_sources() -> crate::Function {
+        async fn sqs(record: SqsRecord) -> Result<(), crate::BoxError> {
+            match record.body() {
+                "fail" => Err("planned".into()),
+                _ => Ok(()),
+            }
+        }
+        async fn kinesis(_record: KinesisRecord) {}
+        App::new(()).kinesis(kinesis).sqs(sqs).into_function()
+    }
+
+    async fn call(function: &crate::Function, event: &str) -> Result<String, crate::Error> {
+        let answer = function.call(event.to_owned().into(), Context::default()).await?;
+        Ok(answer.get().to_owned())
+    }
+
+    #[tokio::test]
+    async fn the_first_record_names_the_source_whatever_its_keys_order() {
+        let function = two_sources();
+        // Keys both sources read come first; `eventSource` last.
+        let event = r#"{"Records":[
+            {"awsRegion":"eu-central-1","eventSourceARN":"arn:q","messageId":"m-1","body":"ok","eventSource":"aws:sqs"},
+            {"messageId":"m-2","body":"fail","eventSource":"aws:sqs","awsRegion":"eu-central-1"},
+            {"eventSource":"aws:sqs","body":"ok","messageId":"m-3"}]}"#;
+        let answer = call(&function, event).await.unwrap();
+        assert_eq!(answer, r#"{"batchItemFailures":[{"itemIdentifier":"m-2"}]}"#);
+    }
+
+    #[tokio::test]
+    async fn batches_no_source_takes_are_described() {
+        let function = two_sources();
+        for (event, described) in [
+            (
+                r#"{"Records":[{"eventSource":"aws:ses"},{"x":1}]}"#,
+                "a batch of 2 `aws:ses` records",
+            ),
+            (r#"{"Records":[]}"#, "an empty batch of records"),
+            (
+                r#"{"Records":[{"messageId":"m"}]}"#,
+                "a batch of 1 records of no known source",
+            ),
+        ] {
+            let error = call(&function, event).await.unwrap_err();
+            assert_eq!(error.error_type(), "Lambdo.UnsupportedEvent");
+            assert!(error.to_string().contains(described), "{error}");
+        }
+        // `Records` that is not an array is some other event's.
+        let error = call(&function, r#"{"Records":{"eventSource":"aws:sqs"}}"#)
+            .await
+            .unwrap_err();
+        assert!(
+            error.to_string().contains("a JSON object with keys [Records]"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    #[should_panic(expected = "a handler of `aws:sqs` records is already registered")]
+    fn one_handler_per_record_source() {
+        async fn sqs(_record: SqsRecord) {}
+        let _ = App::new(()).sqs(sqs).sqs(sqs);
+    }
+}

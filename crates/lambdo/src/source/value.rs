@@ -389,15 +389,7 @@ impl<'e> Visitor<'e> for Entries<'_, '_, 'e> {
         Ok(Field::WrongType)
     }
 
-    fn visit_unit<E: serde::de::Error>(self) -> Result<Field<()>, E> {
-        Ok(Field::Absent)
-    }
-
-    fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<Field<()>, E> {
-        Ok(Field::WrongType)
-    }
-
-    numbers_answer!(Field::WrongType);
+    scalars_are_not_containers!(Field::Absent, Field::WrongType);
 }
 
 /// Hands an array's elements over; anything else is skipped.
@@ -425,15 +417,7 @@ impl<'e> Visitor<'e> for Elements<'_, '_, 'e> {
         Ok(Field::WrongType)
     }
 
-    fn visit_unit<E: serde::de::Error>(self) -> Result<Field<()>, E> {
-        Ok(Field::Absent)
-    }
-
-    fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<Field<()>, E> {
-        Ok(Field::WrongType)
-    }
-
-    numbers_answer!(Field::WrongType);
+    scalars_are_not_containers!(Field::Absent, Field::WrongType);
 }
 
 /// Reads a [`StringMap`].
@@ -471,15 +455,7 @@ impl<'e> Visitor<'e> for StringMapVisitor {
         Ok(Field::WrongType)
     }
 
-    fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
-        Ok(Field::Absent)
-    }
-
-    fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<Self::Value, E> {
-        Ok(Field::WrongType)
-    }
-
-    numbers_answer!(Field::WrongType);
+    scalars_are_not_containers!(Field::Absent, Field::WrongType);
 }
 
 /// Pushes the string (with `multi`, each string of the list) of one entry; `false`
