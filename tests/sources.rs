@@ -7,6 +7,8 @@ mod authorizer;
 mod cognito;
 #[path = "sources/corpus.rs"]
 mod corpus;
+#[path = "sources/custom.rs"]
+mod custom;
 #[path = "sources/properties.rs"]
 mod properties;
 #[path = "sources/tolerance.rs"]
