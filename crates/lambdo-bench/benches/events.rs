@@ -61,7 +61,7 @@ fn batches() -> Vec<Batch> {
             event: dynamodb_batch(100),
             lambdo: LambdoRecords::dynamodb(),
             hand_written: hand_written_dynamodb,
-            floor: None,
+            floor: Some(borrowed_dynamodb),
         },
         Batch {
             name: "sns_1",

@@ -3,7 +3,8 @@
 //! `cargo run --release -p lambdo-bench --example profile -- lambdo_sqs sqs10 10000`
 //! (record sources: `lambdo_<source>` or `hand_written_<source>` on a `<source><N>`
 //! batch of N records, for `sqs`, `kinesis`, `dynamodb` and `sns`; `borrowed_sqs`,
-//! `borrowed_kinesis` and `borrowed_sns`: the borrowed envelope alone, no framework)
+//! `borrowed_kinesis`, `borrowed_dynamodb` and `borrowed_sns`: the borrowed envelope
+//! alone, no framework)
 //! With `LAMBDO_BENCH_LOGS=1`, lambdo's Lambda log subscriber is installed (lines go
 //! nowhere): spans and log lines then cost what they cost in a deployment.
 
@@ -61,6 +62,7 @@ fn main() {
             "borrowed_sqs" => records::borrowed_sqs(&event).len(),
             "borrowed_sns" => records::borrowed_sns(&event).len(),
             "borrowed_kinesis" => records::borrowed_kinesis(&event).len(),
+            "borrowed_dynamodb" => records::borrowed_dynamodb(&event).len(),
             // The floor: the router alone on a ready request (what every variant pays).
             "router_only" => runtime.block_on(async {
                 use tower::ServiceExt;

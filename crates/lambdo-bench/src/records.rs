@@ -360,6 +360,63 @@ async fn on_kinesis_event(
     Ok(response)
 }
 
+/// The same floor for a DynamoDB Streams batch: the record's ids borrowed, its keys and
+/// images kept raw (as lambdo keeps them), the new image decoded through
+/// `serde_dynamo` (the library's item, then the order), the first failure and every
+/// later record reported.
+pub fn borrowed_dynamodb(event: &[u8]) -> Vec<u8> {
+    let _context: Context = context();
+    // Fields read (borrowed or validated) as lambdo reads them, though unused here.
+    #[allow(dead_code)]
+    #[derive(Deserialize)]
+    struct Record<'a> {
+        #[serde(borrow)]
+        dynamodb: Change<'a>,
+        #[serde(borrow, rename = "eventID")]
+        event_id: Cow<'a, str>,
+        #[serde(borrow, rename = "eventName")]
+        event_name: Cow<'a, str>,
+        #[serde(borrow, rename = "eventSourceARN")]
+        event_source_arn: Cow<'a, str>,
+    }
+    #[allow(dead_code)]
+    #[derive(Deserialize)]
+    #[serde(rename_all = "PascalCase")]
+    struct Change<'a> {
+        #[serde(borrow, default)]
+        keys: Option<&'a RawValue>,
+        #[serde(borrow, default)]
+        new_image: Option<&'a RawValue>,
+        #[serde(borrow)]
+        sequence_number: Cow<'a, str>,
+        #[serde(default)]
+        size_bytes: i64,
+        #[serde(borrow, default)]
+        stream_view_type: Option<Cow<'a, str>>,
+        #[serde(default)]
+        approximate_creation_date_time: f64,
+    }
+    let event: Records<Record<'_>> = serde_json::from_slice(event).expect("a DynamoDB Streams event");
+    let mut response = DynamoDbEventResponse::default();
+    let mut failed = false;
+    for record in &event.records {
+        failed = failed
+            || record.dynamodb.new_image.is_some_and(|image| {
+                serde_json::from_str::<serde_dynamo::Item>(image.get())
+                    .map_err(|err| err.to_string())
+                    .and_then(|item| serde_dynamo::from_item::<_, Order>(item).map_err(|err| err.to_string()))
+                    .and_then(|order| accept(&order))
+                    .is_err()
+            });
+        if failed {
+            let mut failure = aws_lambda_events::event::streams::DynamoDbBatchItemFailure::default();
+            failure.item_identifier = Some(record.dynamodb.sequence_number.to_string());
+            response.batch_item_failures.push(failure);
+        }
+    }
+    serde_json::to_vec(&response).expect("serializable")
+}
+
 /// The hand-written DynamoDB Streams consumer: new images through `serde_dynamo`.
 pub fn hand_written_dynamodb(event: &[u8]) -> Vec<u8> {
     as_lambda_runtime(event, on_dynamodb_event)
@@ -419,6 +476,10 @@ mod tests {
         let kinesis = kinesis_batch(25);
         let floor: serde_json::Value = serde_json::from_slice(&borrowed_kinesis(&kinesis)).unwrap();
         let theirs: serde_json::Value = serde_json::from_slice(&hand_written_kinesis(&kinesis)).unwrap();
+        assert_eq!(floor, theirs);
+        let dynamodb = dynamodb_batch(25);
+        let floor: serde_json::Value = serde_json::from_slice(&borrowed_dynamodb(&dynamodb)).unwrap();
+        let theirs: serde_json::Value = serde_json::from_slice(&hand_written_dynamodb(&dynamodb)).unwrap();
         assert_eq!(floor, theirs);
     }
 
