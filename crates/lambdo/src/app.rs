@@ -536,10 +536,13 @@ where
             http.set_body_limit(self.body_limit);
             http.router()
         });
-        // Registered in any case (they take no event without handlers): they tell what
-        // a batch of records or an EventBridge event was when no source takes it.
-        sources.one_of(Records::default);
-        sources.one_of(EventBridge::default);
+        if sources.invoke.is_none() {
+            // They take no event without handlers, but tell what a batch of records or
+            // an EventBridge event was when no source takes it (with an invoke handler,
+            // that one takes it).
+            sources.one_of(Records::default);
+            sources.one_of(EventBridge::default);
+        }
         Function::new(
             sources.into_dispatcher(router),
             self.metrics.unwrap_or_else(MetricsConfig::default_for_app),

@@ -139,19 +139,15 @@ impl<S: Send + Sync + 'static> Dispatch for Dispatcher<S> {
                     .expect("the claimant is there");
                 return reader.handle(&event, context, &self.state).await;
             }
-            let arrived = match &self.invoke {
-                Some(_) => None,
-                None => Some(describe(&event, &readers)),
+            let Some(invoke) = &self.invoke else {
+                return Err(Error::unsupported_event(
+                    describe(&event, &readers),
+                    self.sources(),
+                ));
             };
             // Not kept across the call: this future stays small.
             drop(readers);
-            match (&self.invoke, arrived) {
-                (Some(invoke), _) => invoke.call(event.clone(), &context, &self.state).await,
-                (None, arrived) => Err(Error::unsupported_event(
-                    arrived.unwrap_or_default(),
-                    self.sources(),
-                )),
-            }
+            invoke.call(event.clone(), &context, &self.state).await
         })
     }
 
