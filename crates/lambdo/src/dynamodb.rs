@@ -435,14 +435,13 @@ impl Record for DynamoDbRecord {
                     .store(&mut fields.aws_region, "awsRegion", &mut fields.malformed)
             }
             "userIdentity" => fields.user_identity = Some(value.raw()?),
-            "eventSource" => value.text_field()?.check("eventSource", &mut fields.malformed),
             _ => {}
         }
         Ok(())
     }
 
-    fn malformed(fields: &DynamoDbFields<'_>) -> Option<&'static str> {
-        fields.malformed
+    fn malformed<'f>(fields: &'f mut DynamoDbFields<'_>) -> &'f mut Option<&'static str> {
+        &mut fields.malformed
     }
 
     fn make(event: &Bytes, fields: DynamoDbFields<'_>, index: usize) -> Result<Pending<Self>, Error> {

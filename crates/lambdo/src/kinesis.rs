@@ -220,14 +220,13 @@ impl RecordKind for KinesisRecord {
                     .text_field()?
                     .store(&mut fields.aws_region, "awsRegion", &mut fields.malformed)
             }
-            "eventSource" => value.text_field()?.check("eventSource", &mut fields.malformed),
             _ => {}
         }
         Ok(())
     }
 
-    fn malformed(fields: &KinesisFields<'_>) -> Option<&'static str> {
-        fields.malformed
+    fn malformed<'f>(fields: &'f mut KinesisFields<'_>) -> &'f mut Option<&'static str> {
+        &mut fields.malformed
     }
 
     fn make(event: &Bytes, fields: KinesisFields<'_>, index: usize) -> Result<Pending<Self>, Error> {

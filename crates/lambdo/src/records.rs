@@ -40,7 +40,7 @@ pub(crate) trait Record: Sized + Send + 'static {
 
     /// The first field of the record whose value had the wrong type: the record then
     /// fails alone, naming it.
-    fn malformed(fields: &Self::Fields<'_>) -> Option<&'static str>;
+    fn malformed<'f>(fields: &'f mut Self::Fields<'_>) -> &'f mut Option<&'static str>;
 
     /// The record at `index`, made of what was read; an error (see
     /// [`batch::unidentified`]) when its identifier cannot be read.
@@ -115,7 +115,15 @@ impl<'e, S: Send + Sync + 'static, R: Record> KindReader<'e, S> for BatchReader<
         let fields = self.records.last_mut().expect("a record was just added");
         // An element that is no object stays a record of no fields: it cannot be
         // identified.
-        record.entries(|key, value| R::read(fields, key.as_str(), value))?;
+        record.entries(|key, value| match key.as_str() {
+            // Every kind's records name their source (the family read the first one's):
+            // one of another type fails the record.
+            "eventSource" | "EventSource" => {
+                value.text_field()?.check("eventSource", R::malformed(fields));
+                Ok(())
+            }
+            key => R::read(fields, key, value),
+        })?;
         Ok(())
     }
 
@@ -148,8 +156,12 @@ impl<'e, S: Send + Sync + 'static, R: Record> KindReader<'e, S> for BatchReader<
 }
 
 /// Makes one record; a record with a field of the wrong type fails alone, naming it.
-fn make_record<R: Record>(event: &Bytes, fields: R::Fields<'_>, index: usize) -> Result<Pending<R>, Error> {
-    let malformed = R::malformed(&fields);
+fn make_record<R: Record>(
+    event: &Bytes,
+    mut fields: R::Fields<'_>,
+    index: usize,
+) -> Result<Pending<R>, Error> {
+    let malformed = *R::malformed(&mut fields);
     let mut pending = R::make(event, fields, index)?;
     if let (Some(field), Ok(_)) = (malformed, &pending.payload) {
         pending.payload = Err(malformed_record(field, index, R::NAME));

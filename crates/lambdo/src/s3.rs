@@ -130,14 +130,13 @@ impl Record for ObjectEvent {
             "awsRegion" => value
                 .text_field()?
                 .store(&mut fields.aws_region, "awsRegion", malformed),
-            "eventSource" => value.text_field()?.check("eventSource", malformed),
             _ => {}
         }
         Ok(())
     }
 
-    fn malformed(fields: &S3Fields<'_>) -> Option<&'static str> {
-        fields.malformed
+    fn malformed<'f>(fields: &'f mut S3Fields<'_>) -> &'f mut Option<&'static str> {
+        &mut fields.malformed
     }
 
     /// S3 takes no partial response: a record is known by its index in the logs.

@@ -278,35 +278,32 @@ impl Record for SnsRecord {
     type Fields<'e> = SnsFields<'e>;
 
     fn read<'e>(fields: &mut SnsFields<'e>, key: &str, value: Value<'_, 'e>) -> Result<(), ReadError> {
-        match key {
-            "Sns" => {
-                let object = value.object(|key, value| {
-                    let malformed = &mut fields.malformed;
-                    let (slot, name) = match key {
-                        "Message" => (&mut fields.message, "Sns.Message"),
-                        "MessageId" => (&mut fields.message_id, "Sns.MessageId"),
-                        "TopicArn" => (&mut fields.topic_arn, "Sns.TopicArn"),
-                        "Subject" => (&mut fields.subject, "Sns.Subject"),
-                        "Timestamp" => (&mut fields.timestamp, "Sns.Timestamp"),
-                        "MessageAttributes" => {
-                            fields.message_attributes = Some(value.raw()?);
-                            return Ok(());
-                        }
-                        _ => return Ok(()),
-                    };
-                    value.text_field()?.store(slot, name, malformed);
-                    Ok(())
-                })?;
-                object.check("Sns", &mut fields.malformed);
-            }
-            "EventSource" | "eventSource" => value.text_field()?.check("EventSource", &mut fields.malformed),
-            _ => {}
+        if key != "Sns" {
+            return Ok(());
         }
+        let object = value.object(|key, value| {
+            let malformed = &mut fields.malformed;
+            let (slot, name) = match key {
+                "Message" => (&mut fields.message, "Sns.Message"),
+                "MessageId" => (&mut fields.message_id, "Sns.MessageId"),
+                "TopicArn" => (&mut fields.topic_arn, "Sns.TopicArn"),
+                "Subject" => (&mut fields.subject, "Sns.Subject"),
+                "Timestamp" => (&mut fields.timestamp, "Sns.Timestamp"),
+                "MessageAttributes" => {
+                    fields.message_attributes = Some(value.raw()?);
+                    return Ok(());
+                }
+                _ => return Ok(()),
+            };
+            value.text_field()?.store(slot, name, malformed);
+            Ok(())
+        })?;
+        object.check("Sns", &mut fields.malformed);
         Ok(())
     }
 
-    fn malformed(fields: &SnsFields<'_>) -> Option<&'static str> {
-        fields.malformed
+    fn malformed<'f>(fields: &'f mut SnsFields<'_>) -> &'f mut Option<&'static str> {
+        &mut fields.malformed
     }
 
     fn make(event: &Bytes, sns: SnsFields<'_>, index: usize) -> Result<Pending<Self>, Error> {

@@ -286,14 +286,13 @@ impl Record for SqsRecord {
             "awsRegion" => value
                 .text_field()?
                 .store(&mut fields.aws_region, "awsRegion", malformed),
-            "eventSource" => value.text_field()?.check("eventSource", malformed),
             _ => {}
         }
         Ok(())
     }
 
-    fn malformed(fields: &SqsFields<'_>) -> Option<&'static str> {
-        fields.malformed
+    fn malformed<'f>(fields: &'f mut SqsFields<'_>) -> &'f mut Option<&'static str> {
+        &mut fields.malformed
     }
 
     fn make(event: &Bytes, fields: SqsFields<'_>, index: usize) -> Result<Pending<Self>, Error> {
