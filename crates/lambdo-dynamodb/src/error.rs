@@ -31,7 +31,8 @@ pub enum TableError {
     #[error("throttled: {0}")]
     Throttled(String),
     /// An item that does not map to or from the table's type.
-    #[error("the item does not match its type: {0}")]
+    /// (Its message names the attribute's kind, not its value: see `lambdo::redact`.)
+    #[error("the item does not match its type: {}", lambdo::redact::message(&.0.to_string()))]
     Item(#[from] serde_dynamo::Error),
     /// Anything else DynamoDB or the network reported.
     #[error("DynamoDB failed: {0}")]

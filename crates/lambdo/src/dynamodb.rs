@@ -219,7 +219,7 @@ impl DynamoDbRecord {
         record.change = serde_json::from_value(change).map_err(|source| Error::Decode {
             target: Self::NAME.to_owned(),
             path: "dynamodb".to_owned(),
-            source,
+            source: crate::redact::serde_error(source),
         })?;
         record.aws_region = self.aws_region.get(&self.event).to_owned();
         record.event_id = self.event_id().to_owned();
@@ -302,7 +302,7 @@ impl DynamoDbRecord {
                 Err(Error::Decode {
                     target: std::any::type_name::<T>().to_owned(),
                     path: format!("dynamodb.{image}.{path}"),
-                    source: serde::de::Error::custom(error),
+                    source: serde::de::Error::custom(crate::redact::message(&error.to_string())),
                 })
             }
         }

@@ -182,7 +182,7 @@ impl Error {
 
     fn from_path_error(err: serde_path_to_error::Error<serde_json::Error>, target: &str) -> Error {
         let path = err.path().to_string();
-        let source = err.into_inner();
+        let source = crate::redact::serde_error(err.into_inner());
         if source.is_syntax() || source.is_eof() {
             Error::InvalidJson(source)
         } else {

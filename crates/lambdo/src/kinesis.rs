@@ -101,7 +101,7 @@ impl KinesisRecord {
             .map_err(|err| Error::Decode {
                 target: "a Kinesis record".to_owned(),
                 path: "kinesis.data".to_owned(),
-                source: serde::de::Error::custom(format!("not base64: {err}")),
+                source: serde::de::Error::custom(crate::redact::base64_error(&err)),
             })
     }
 

@@ -132,6 +132,7 @@ mod local;
 pub mod logs;
 pub mod metrics;
 mod records;
+pub mod redact;
 mod runtime;
 pub mod s3;
 pub mod sns;

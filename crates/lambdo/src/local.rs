@@ -2,13 +2,14 @@
 
 use std::{
     net::SocketAddr,
+    sync::Arc,
     time::{Duration, SystemTime, UNIX_EPOCH},
 };
 
 use axum::{
     body::Bytes,
     extract::{Request, State},
-    http::{HeaderValue, StatusCode},
+    http::{header, HeaderValue, StatusCode},
     middleware::{self, Next},
     response::{IntoResponse, Response},
     routing::post,
@@ -51,7 +52,7 @@ pub(crate) async fn serve(function: Function, address: SocketAddr) -> Result<(),
         .await
         .map_err(|err| format!("local mode cannot listen on {address}: {err}"))?;
     let bound = listener.local_addr()?;
-    let app = local_router(function.clone());
+    let app = local_router(function.clone(), Boundary::from_env(bound));
     // Listen for signals before announcing the address: whoever reads the
     // startup line may send Ctrl-C straight away.
     let shutdown = shutdown_signal()?;
@@ -71,8 +72,8 @@ pub(crate) async fn serve(function: Function, address: SocketAddr) -> Result<(),
     Ok(())
 }
 
-/// The invoke endpoint first, then the app's own routes.
-pub(crate) fn local_router(function: Function) -> Router {
+/// The invoke endpoint first, then the app's own routes, behind the boundary.
+pub(crate) fn local_router(function: Function, boundary: Boundary) -> Router {
     let routes = match function.router() {
         Some(router) => router,
         None => Router::new().fallback(|| async {
@@ -86,6 +87,162 @@ pub(crate) fn local_router(function: Function) -> Router {
         .with_state(function.clone())
         .fallback_service(routes)
         .layer(middleware::from_fn_with_state(function, as_invocation))
+        .layer(middleware::from_fn_with_state(Arc::new(boundary), guard))
+}
+
+/// The variable naming further host names local mode answers (comma-separated; `*`:
+/// any), for a proxy or a container network in front of it.
+pub(crate) const ALLOWED_HOSTS_VAR: &str = "LAMBDO_LOCAL_ALLOWED_HOSTS";
+
+/// The variable naming the origins (`http://localhost:5173`) whose pages may call the
+/// invoke endpoint besides local mode's own (comma-separated; `*`: any).
+pub(crate) const ALLOWED_ORIGINS_VAR: &str = "LAMBDO_LOCAL_ALLOWED_ORIGINS";
+
+/// Whom local mode answers. A developer's browser can reach loopback, so any page it
+/// visits could post to local mode (a `text/plain` POST needs no CORS preflight) or
+/// point its own host name at 127.0.0.1 (DNS rebinding). Listening on loopback, local
+/// mode answers only requests for `localhost`, `*.localhost` and loopback addresses,
+/// and its invoke endpoint takes only same-origin requests with a JSON (or binary)
+/// body; both can be opened up by name ([`ALLOWED_HOSTS_VAR`], [`ALLOWED_ORIGINS_VAR`]).
+/// Listening on any other address is opening it up already: hosts are not checked.
+#[derive(Debug, Clone)]
+pub(crate) struct Boundary {
+    /// The host names requests may name (lower case, no port); `None`: any.
+    hosts: Option<Vec<String>>,
+    /// Origins allowed on the invoke endpoint besides the request's own; `None`: any.
+    origins: Option<Vec<String>>,
+}
+
+impl Boundary {
+    /// The boundary of a server bound to `bound`, opened up as the environment says.
+    pub(crate) fn from_env(bound: SocketAddr) -> Self {
+        let listed = |name: &str| std::env::var(name).ok().map(|text| list(&text));
+        Boundary::new(bound, listed(ALLOWED_HOSTS_VAR), listed(ALLOWED_ORIGINS_VAR))
+    }
+
+    fn new(bound: SocketAddr, hosts: Option<Vec<String>>, origins: Option<Vec<String>>) -> Self {
+        let any =
+            |names: &Option<Vec<String>>| names.as_ref().is_some_and(|names| names.iter().any(|n| n == "*"));
+        let hosts = if !bound.ip().is_loopback() || any(&hosts) {
+            None
+        } else {
+            let mut names: Vec<String> = ["localhost", "127.0.0.1", "[::1]"].map(str::to_owned).into();
+            names.push(match bound.ip() {
+                std::net::IpAddr::V6(ip) => format!("[{ip}]"),
+                ip => ip.to_string(),
+            });
+            names.extend(hosts.unwrap_or_default());
+            Some(names)
+        };
+        let origins = if any(&origins) {
+            None
+        } else {
+            Some(origins.unwrap_or_default())
+        };
+        Boundary { hosts, origins }
+    }
+
+    fn allows_host(&self, host: &str) -> bool {
+        let Some(names) = &self.hosts else {
+            return true;
+        };
+        let name = host_name(host).to_ascii_lowercase();
+        name.ends_with(".localhost") || names.contains(&name)
+    }
+
+    /// Whether a page of `origin` may call the invoke endpoint of `host`.
+    fn allows_origin(&self, origin: &str, host: Option<&str>) -> bool {
+        let Some(allowed) = &self.origins else {
+            return true;
+        };
+        let own = host.is_some_and(|host| {
+            origin.eq_ignore_ascii_case(&format!("http://{host}"))
+                || origin.eq_ignore_ascii_case(&format!("https://{host}"))
+        });
+        own || allowed.iter().any(|allowed| allowed.eq_ignore_ascii_case(origin))
+    }
+}
+
+/// A comma-separated list, trimmed, lower-cased, empty entries dropped.
+fn list(text: &str) -> Vec<String> {
+    text.split(',')
+        .map(|entry| entry.trim().trim_end_matches('/').to_ascii_lowercase())
+        .filter(|entry| !entry.is_empty())
+        .collect()
+}
+
+/// `host[:port]` (or `[v6]:port`) without its port.
+fn host_name(host: &str) -> &str {
+    if host.starts_with('[') {
+        return host.find(']').map_or(host, |end| &host[..=end]);
+    }
+    host.rsplit_once(':').map_or(host, |(name, _)| name)
+}
+
+/// Refuses what crosses the boundary, with a problem that says how to open it up.
+async fn guard(State(boundary): State<Arc<Boundary>>, request: Request, next: Next) -> Response {
+    match boundary.refusal(&request) {
+        Some(problem) => problem.into_response(),
+        None => next.run(request).await,
+    }
+}
+
+impl Boundary {
+    fn refusal(&self, request: &Request) -> Option<Problem> {
+        let header =
+            |name: header::HeaderName| request.headers().get(name).and_then(|value| value.to_str().ok());
+        let host =
+            header(header::HOST).or_else(|| request.uri().authority().map(|authority| authority.as_str()));
+        if host.is_some_and(|host| !self.allows_host(host)) {
+            return Some(Problem::new(StatusCode::FORBIDDEN).with_detail(format!(
+                "local mode answers requests for localhost only, and this one names another host \
+                 (a DNS rebinding attempt, or a proxy: set {ALLOWED_HOSTS_VAR} to its host name)"
+            )));
+        }
+        if request.uri().path() != INVOKE_PATH {
+            return None;
+        }
+        let cross_site = header(header::HeaderName::from_static("sec-fetch-site"))
+            .is_some_and(|site| !matches!(site, "same-origin" | "none"));
+        let foreign = match header(header::ORIGIN) {
+            Some(origin) => !self.allows_origin(origin, host),
+            None => cross_site && self.origins.is_some(),
+        };
+        if foreign {
+            return Some(Problem::new(StatusCode::FORBIDDEN).with_detail(format!(
+                "the invoke endpoint takes no requests from other sites' pages \
+                 (set {ALLOWED_ORIGINS_VAR} to the origin of a page that should call it)"
+            )));
+        }
+        if !takes_content_type(header(header::CONTENT_TYPE)) {
+            return Some(
+                Problem::new(StatusCode::UNSUPPORTED_MEDIA_TYPE).with_detail(
+                    "the invoke endpoint takes JSON events: send Content-Type: application/json",
+                ),
+            );
+        }
+        None
+    }
+}
+
+/// JSON, the binary type the AWS SDKs send an Invoke payload as, or none: every type
+/// a page can send another site without a CORS preflight (`text/plain`, forms) is
+/// refused.
+fn takes_content_type(content_type: Option<&str>) -> bool {
+    let Some(content_type) = content_type else {
+        return true;
+    };
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    essence.is_empty()
+        || essence == "application/json"
+        || essence.ends_with("+json")
+        || essence == "application/octet-stream"
+        || essence == "binary/octet-stream"
 }
 
 /// Answers like Lambda's Invoke API: 200 with the response, or 200 with
@@ -186,6 +343,10 @@ mod tests {
         Ok(n * 2)
     }
 
+    fn loopback() -> Boundary {
+        Boundary::new(SocketAddr::from(([127, 0, 0, 1], 3000)), None, None)
+    }
+
     async fn send(router: Router, request: Request<Body>) -> (StatusCode, http::HeaderMap, String) {
         let response = router.oneshot(request).await.unwrap();
         let status = response.status();
@@ -200,7 +361,7 @@ mod tests {
             .http(Router::new().route("/id", get(request_id)))
             .into_function();
         let (status, _, body) = send(
-            local_router(function),
+            local_router(function, loopback()),
             Request::get("/id").body(Body::empty()).unwrap(),
         )
         .await;
@@ -211,7 +372,7 @@ mod tests {
     #[tokio::test]
     async fn the_invoke_path_answers_like_the_invoke_api() {
         let function = App::new(()).invoke(double).into_function();
-        let router = local_router(function);
+        let router = local_router(function, loopback());
         let ok = Request::post(INVOKE_PATH).body(Body::from("21")).unwrap();
         assert_eq!(send(router.clone(), ok).await.2, "42");
         let bad = Request::post(INVOKE_PATH).body(Body::from(r#""x""#)).unwrap();
@@ -224,5 +385,123 @@ mod tests {
         assert_eq!(status, 404);
         assert_eq!(headers["content-type"], "application/problem+json");
         assert!(body.contains(INVOKE_PATH));
+    }
+
+    fn invoke_router(boundary: Boundary) -> Router {
+        local_router(App::new(()).invoke(double).into_function(), boundary)
+    }
+
+    async fn status_of(router: &Router, request: http::request::Builder, body: &'static str) -> u16 {
+        send(router.clone(), request.body(Body::from(body)).unwrap())
+            .await
+            .0
+            .as_u16()
+    }
+
+    #[tokio::test]
+    async fn on_loopback_only_local_host_names_are_answered() {
+        let router = invoke_router(loopback());
+        let get = |host: &str| Request::get("/").header("host", host);
+        for host in [
+            "localhost:3000",
+            "LOCALHOST",
+            "127.0.0.1:3000",
+            "[::1]:3000",
+            "app.localhost:3000",
+        ] {
+            assert_eq!(status_of(&router, get(host), "").await, 404, "{host}");
+        }
+        for host in [
+            "evil.example:3000",
+            "127.0.0.1.evil.example",
+            "localhost.evil.example",
+        ] {
+            assert_eq!(status_of(&router, get(host), "").await, 403, "{host}");
+        }
+        let opened = invoke_router(Boundary::new(
+            SocketAddr::from(([127, 0, 0, 1], 3000)),
+            Some(list("dev.test, ")),
+            None,
+        ));
+        assert_eq!(status_of(&opened, get("dev.test:3000"), "").await, 404);
+        assert_eq!(status_of(&opened, get("evil.example"), "").await, 403);
+        let any = Boundary::new(SocketAddr::from(([127, 0, 0, 1], 3000)), Some(list("*")), None);
+        assert_eq!(status_of(&invoke_router(any), get("evil.example"), "").await, 404);
+        // Listening beyond loopback is opening up on purpose.
+        let wide = invoke_router(Boundary::new(SocketAddr::from(([0, 0, 0, 0], 3000)), None, None));
+        assert_eq!(status_of(&wide, get("evil.example"), "").await, 404);
+    }
+
+    #[tokio::test]
+    async fn the_invoke_endpoint_takes_same_origin_json_only() {
+        let router = invoke_router(loopback());
+        let post = |content_type: Option<&str>, origin: Option<&str>| {
+            let mut request = Request::post(INVOKE_PATH).header("host", "localhost:3000");
+            if let Some(content_type) = content_type {
+                request = request.header("content-type", content_type);
+            }
+            if let Some(origin) = origin {
+                request = request.header("origin", origin);
+            }
+            request
+        };
+        // What a page on another site can send without a preflight.
+        let evil = Some("https://evil.example");
+        assert_eq!(
+            status_of(&router, post(Some("text/plain"), evil), "21").await,
+            403
+        );
+        assert_eq!(
+            status_of(&router, post(Some("application/json"), evil), "21").await,
+            403
+        );
+        assert_eq!(status_of(&router, post(None, Some("null")), "21").await, 403);
+        let cross_site = post(Some("application/json"), None).header("sec-fetch-site", "cross-site");
+        assert_eq!(status_of(&router, cross_site, "21").await, 403);
+        for content_type in [
+            "text/plain",
+            "application/x-www-form-urlencoded",
+            "multipart/form-data; boundary=x",
+        ] {
+            assert_eq!(
+                status_of(&router, post(Some(content_type), None), "21").await,
+                415,
+                "{content_type}"
+            );
+        }
+        // curl, the AWS SDKs, the page local mode serves itself.
+        let own = Some("http://localhost:3000");
+        for (content_type, origin) in [
+            (None, None),
+            (Some("application/json"), None),
+            (Some("application/json; charset=utf-8"), own),
+            (Some("binary/octet-stream"), None),
+            (Some("application/octet-stream"), None),
+        ] {
+            assert_eq!(
+                status_of(&router, post(content_type, origin), "21").await,
+                200,
+                "{content_type:?}"
+            );
+        }
+        let opened = invoke_router(Boundary::new(
+            SocketAddr::from(([127, 0, 0, 1], 3000)),
+            None,
+            Some(list("http://localhost:5173/")),
+        ));
+        let vite = post(Some("application/json"), Some("http://localhost:5173"));
+        assert_eq!(status_of(&opened, vite, "21").await, 200);
+        assert_eq!(
+            status_of(&opened, post(Some("application/json"), evil), "21").await,
+            403
+        );
+    }
+
+    #[test]
+    fn host_names_lose_their_port() {
+        assert_eq!(host_name("localhost:3000"), "localhost");
+        assert_eq!(host_name("[::1]:3000"), "[::1]");
+        assert_eq!(host_name("[::1]"), "[::1]");
+        assert_eq!(host_name("example.test"), "example.test");
     }
 }

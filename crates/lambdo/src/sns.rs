@@ -104,7 +104,7 @@ impl<T: DeserializeOwned> Notification<T> {
             .map_err(|error| format!("in `Message`: {error}"))?;
         let message_attributes = match message_attributes {
             Some(raw) => serde_json::from_str::<Option<_>>(raw)
-                .map_err(|error| format!("in `MessageAttributes`: {error}"))?
+                .map_err(|error| format!("in `MessageAttributes`: {}", crate::redact::serde_error(error)))?
                 .unwrap_or_default(),
             None => HashMap::new(),
         };

@@ -115,7 +115,10 @@ impl WebSocketEvent {
             .map_err(|error| Error::Decode {
                 target: "a WebSocket message".to_owned(),
                 path: "body".to_owned(),
-                source: serde::de::Error::custom(format!("isBase64Encoded is true but {error}")),
+                source: serde::de::Error::custom(format!(
+                    "isBase64Encoded is true but it is {}",
+                    crate::redact::base64_error(&error)
+                )),
             })
     }
 

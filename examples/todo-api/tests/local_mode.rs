@@ -52,18 +52,35 @@ fn start() -> LocalServer {
 }
 
 async fn request(method: &str, url: &str, body: Option<Value>) -> (u16, http::HeaderMap, Value) {
+    match body {
+        Some(json) => {
+            send(
+                method,
+                url,
+                &[("content-type", "application/json")],
+                json.to_string(),
+            )
+            .await
+        }
+        None => send(method, url, &[], String::new()).await,
+    }
+}
+
+/// One request with these headers (hyper adds `Host` from the URL unless given).
+async fn send(
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: String,
+) -> (u16, http::HeaderMap, Value) {
     let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
     let mut builder = http::Request::builder().method(method).uri(url);
-    let body = match body {
-        Some(json) => {
-            builder = builder.header("content-type", "application/json");
-            Full::new(Bytes::from(json.to_string()))
-        }
-        None => Full::new(Bytes::new()),
-    };
+    for (name, value) in headers {
+        builder = builder.header(*name, *value);
+    }
     let response = tokio::time::timeout(
         Duration::from_secs(10),
-        client.request(builder.body(body).unwrap()),
+        client.request(builder.body(Full::new(Bytes::from(body))).unwrap()),
     )
     .await
     .expect("the server answers in time")
@@ -73,6 +90,54 @@ async fn request(method: &str, url: &str, body: Option<Value>) -> (u16, http::He
     let bytes = response.into_body().collect().await.unwrap().to_bytes();
     let value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
     (status, headers, value)
+}
+
+/// What a page on another site can make the developer's browser send, without a CORS
+/// preflight: a `text/plain` POST to the invoke endpoint, and requests under its own
+/// host name once it points that name at 127.0.0.1 (DNS rebinding).
+#[tokio::test]
+async fn pages_of_other_sites_cannot_reach_it() {
+    let server = start();
+    let invoke = format!("{}/2015-03-31/functions/function/invocations", server.base);
+    let todos = format!("{}/todos", server.base);
+    let import = json!({"todos": [{"title": "planted by evil.example"}]}).to_string();
+
+    let (status, headers, problem) = send(
+        "POST",
+        &invoke,
+        &[("content-type", "text/plain"), ("origin", "https://evil.example")],
+        import.clone(),
+    )
+    .await;
+    assert_eq!(status, 403);
+    assert_eq!(headers["content-type"], "application/problem+json");
+    assert!(problem["detail"]
+        .as_str()
+        .unwrap()
+        .contains("LAMBDO_LOCAL_ALLOWED_ORIGINS"));
+    let (status, _, _) = send("POST", &invoke, &[("content-type", "text/plain")], import.clone()).await;
+    assert_eq!(status, 415);
+    let port = server.base.rsplit(':').next().unwrap().to_owned();
+    let rebound = format!("evil.example:{port}");
+    let (status, _, problem) = send("GET", &todos, &[("host", &rebound)], String::new()).await;
+    assert_eq!(status, 403);
+    assert!(problem["detail"]
+        .as_str()
+        .unwrap()
+        .contains("LAMBDO_LOCAL_ALLOWED_HOSTS"));
+    let (status, _, _) = send(
+        "POST",
+        &invoke,
+        &[("host", &rebound), ("content-type", "application/json")],
+        import,
+    )
+    .await;
+    assert_eq!(status, 403);
+
+    // Nothing was imported.
+    let (status, _, list) = request("GET", &todos, None).await;
+    assert_eq!(status, 200);
+    assert_eq!(list, json!([]));
 }
 
 #[tokio::test]

@@ -137,9 +137,13 @@ where
     T::Err: fmt::Display,
 {
     match attr {
-        Attr::N(n) => n
-            .parse()
-            .map_err(|err| de::Error::custom(format_args!("the number `{n}` does not fit: {err}"))),
+        Attr::N(n) => n.parse().map_err(|err| {
+            // The number itself is event data: not in the message.
+            de::Error::custom(format_args!(
+                "a number (N) that does not fit {}: {err}",
+                std::any::type_name::<T>()
+            ))
+        }),
         other => Err(expected("a number (N)", &other)),
     }
 }
@@ -156,7 +160,12 @@ macro_rules! numbers {
 fn decode_binary(text: &str) -> Result<Vec<u8>, DecodeError> {
     base64::engine::general_purpose::STANDARD
         .decode(text.as_bytes())
-        .map_err(|err| de::Error::custom(format_args!("binary (B) that is not base64: {err}")))
+        .map_err(|err| {
+            de::Error::custom(format_args!(
+                "binary (B) that is {}",
+                crate::redact::base64_error(&err)
+            ))
+        })
 }
 
 fn visit_text<'de, V: Visitor<'de>>(text: Cow<'de, str>, visitor: V) -> Result<V::Value, DecodeError> {

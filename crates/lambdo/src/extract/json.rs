@@ -118,7 +118,7 @@ fn decode_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, JsonRejection> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|err| {
         let path = err.path().clone();
-        let source = err.into_inner();
+        let source = crate::redact::serde_error(err.into_inner());
         if source.is_syntax() || source.is_eof() {
             JsonRejection::Syntax(source)
         } else {

@@ -15,11 +15,14 @@ use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, Uri};
 use serde::{de::IgnoredAny, Deserialize};
 use serde_json::value::RawValue;
 
-use super::extract::{LambdaRequest, RawRequestContext};
+use super::{
+    extract::{LambdaRequest, RawRequestContext},
+    Problem,
+};
 use crate::{
     source::{range_in, ReadError, StringMap, Value},
     text::{Field, Text},
-    Context, Error,
+    Context,
 };
 
 /// Which HTTP payload an event is.
@@ -246,37 +249,43 @@ impl HttpEvent<'_> {
         self.request_id.as_ref().map(Text::as_str)
     }
 
-    /// The request for the router, carrying `context`; `event` is the buffer the fields
-    /// borrow from.
+    /// The request for the router, carrying `context`, and how to write its response;
+    /// `event` is the buffer the fields borrow from. A request that cannot be one (an
+    /// over-long URI, a body that is not the base64 it claims to be) is the client's
+    /// error: the problem response to answer it with, in the same format.
     pub(crate) fn into_request(
         self,
         event: &Bytes,
         context: Context,
-    ) -> Result<(Request<Body>, ResponseFormat), Error> {
-        let method = Method::from_bytes(self.method.as_str().as_bytes()).map_err(|_| {
-            invalid(
-                "httpMethod",
-                format!("`{}` is not an HTTP method", self.method.as_str()),
-            )
-        })?;
+    ) -> Result<(Request<Body>, ResponseFormat), (Problem, ResponseFormat)> {
+        let format = match self.payload {
+            HttpPayload::RestV1 => ResponseFormat::RestV1,
+            HttpPayload::HttpV2 => ResponseFormat::HttpV2,
+            HttpPayload::Alb => ResponseFormat::Alb {
+                multi_value: self.fields.multi_value_headers.is_some(),
+            },
+        };
+        match self.request(event, context) {
+            Ok(request) => Ok((request, format)),
+            Err(problem) => Err((problem, format)),
+        }
+    }
+
+    fn request(self, event: &Bytes, context: Context) -> Result<Request<Body>, Problem> {
+        let method = Method::from_bytes(self.method.as_str().as_bytes())
+            .map_err(|_| Problem::bad_request("the request's method is not an HTTP method"))?;
         let fields = self.fields;
-        let (path, query, mut headers, format) = match self.payload {
+        let (path, query, mut headers) = match self.payload {
             HttpPayload::RestV1 => {
                 let query = encoded_query(query_pairs(&fields));
                 let headers = header_map(&fields, event);
-                (path_or_root(fields.path), query, headers, ResponseFormat::RestV1)
+                (path_or_root(fields.path), query, headers)
             }
             HttpPayload::Alb => {
                 // ALB passes the query string on as the client sent it: still encoded.
                 let query = joined_query(query_pairs(&fields));
-                let multi_value = fields.multi_value_headers.is_some();
                 let headers = header_map(&fields, event);
-                (
-                    path_or_root(fields.path),
-                    query,
-                    headers,
-                    ResponseFormat::Alb { multi_value },
-                )
+                (path_or_root(fields.path), query, headers)
             }
             HttpPayload::HttpV2 => {
                 let mut headers = header_map(&fields, event);
@@ -297,7 +306,7 @@ impl HttpEvent<'_> {
                         headers.insert(http::header::COOKIE, value);
                     }
                 }
-                (path, query, headers, ResponseFormat::HttpV2)
+                (path, query, headers)
             }
         };
         let uri = request_uri(&path, &query)?;
@@ -306,7 +315,12 @@ impl HttpEvent<'_> {
             Some(text) if fields.is_base64_encoded => {
                 let bytes = base64::engine::general_purpose::STANDARD
                     .decode(text.as_str())
-                    .map_err(|err| invalid("body", format!("isBase64Encoded is true but {err}")))?;
+                    .map_err(|err| {
+                        Problem::bad_request(format!(
+                            "the body is marked base64 (isBase64Encoded) but is {}",
+                            crate::redact::base64_error(&err)
+                        ))
+                    })?;
                 Body::from(bytes)
             }
             Some(Text(Cow::Borrowed(text))) => Body::from(Bytes::copy_from_slice(text.as_bytes())),
@@ -323,7 +337,7 @@ impl HttpEvent<'_> {
                 json: slice_of(event, self.context_json.get()),
             }),
         });
-        Ok((request, format))
+        Ok(request)
     }
 }
 
@@ -403,14 +417,6 @@ fn slice_of(event: &Bytes, part: &str) -> Bytes {
     }
 }
 
-fn invalid(path: &str, message: String) -> Error {
-    Error::Decode {
-        target: "an HTTP event".to_owned(),
-        path: path.to_owned(),
-        source: serde::de::Error::custom(message),
-    }
-}
-
 fn path_or_root(path: Option<Text<'_>>) -> Cow<'_, str> {
     match path {
         Some(Text(path)) if !path.is_empty() => path,
@@ -428,8 +434,11 @@ fn strip_stage<'a>(path: Cow<'a, str>, stage: &str) -> Cow<'a, str> {
     Cow::Owned(rest.to_owned())
 }
 
+/// The longest request target the `http` crate's `Uri` holds.
+const URI_LIMIT: usize = u16::MAX as usize - 1;
+
 /// `path?query` as a URI, percent-encoding what a URI path may not hold.
-fn request_uri(path: &str, query: &str) -> Result<Uri, Error> {
+fn request_uri(path: &str, query: &str) -> Result<Uri, Problem> {
     let mut target = String::with_capacity(path.len() + query.len() + 1);
     for byte in path.bytes() {
         if byte.is_ascii_graphic() && !matches!(byte, b'"' | b'<' | b'>' | b'`' | b'{' | b'}' | b'?' | b'#') {
@@ -442,8 +451,14 @@ fn request_uri(path: &str, query: &str) -> Result<Uri, Error> {
         target.push('?');
         target.push_str(query);
     }
+    if target.len() > URI_LIMIT {
+        return Err(Problem::new(http::StatusCode::URI_TOO_LONG).with_detail(format!(
+            "the request's path and query are {} bytes, over the {URI_LIMIT} this function takes",
+            target.len()
+        )));
+    }
     Uri::try_from(target)
-        .map_err(|err| invalid("path", format!("the request target is not a valid URI: {err}")))
+        .map_err(|err| Problem::bad_request(format!("the request's path or query is not a valid URI: {err}")))
 }
 
 /// Decoded parameters (API Gateway REST) re-encoded as a query string.
@@ -537,6 +552,7 @@ fn header_name(name: &str) -> Option<HeaderName> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Error;
 
     #[test]
     fn strips_only_a_whole_leading_stage_segment() {
@@ -583,6 +599,7 @@ mod tests {
         let http = event_of(text).unwrap_or_else(|not| panic!("not HTTP: {not:?}"));
         http.into_request(&bytes, Context::default())
             .map(|(request, _)| request)
+            .map_err(|(problem, _)| Error::handler(problem.to_string()))
     }
 
     fn payload_of(event: &str) -> Option<HttpPayload> {

@@ -58,9 +58,12 @@ fn request_context(parts: &Parts) -> Result<Option<AnyRequestContext>, Problem> 
     else {
         return Ok(None);
     };
-    raw.decode()
-        .map(Some)
-        .map_err(|err| Problem::internal(format!("the event's requestContext does not decode: {err}")))
+    raw.decode().map(Some).map_err(|err| {
+        Problem::internal(format!(
+            "the event's requestContext does not decode: {}",
+            crate::redact::serde_error(err)
+        ))
+    })
 }
 
 /// The Lambda invocation context (request id, deadline, function ARN…) in an HTTP route.
@@ -173,7 +176,7 @@ where
                 Problem::new(StatusCode::FORBIDDEN).with_detail(format!(
                     "the authorizer claims do not fit at `{}`: {}",
                     err.path(),
-                    err.inner()
+                    crate::redact::message(&err.inner().to_string())
                 ))
             })
     }

@@ -88,7 +88,7 @@ impl HttpSource {
         event: HttpEvent<'_>,
         bytes: &Bytes,
         context: Context,
-    ) -> Result<(Request<Body>, ResponseFormat), Error> {
+    ) -> Result<(Request<Body>, ResponseFormat), (Problem, ResponseFormat)> {
         let span = tracing::Span::current();
         let correlation_id = (!span.is_disabled())
             .then(|| event.request_id().map(str::to_owned))
@@ -187,14 +187,19 @@ impl<'e, S: Send + Sync + 'static> EventReader<'e, S> for HttpReader<'e> {
     fn handle(self: Box<Self>, event: &'e Bytes, context: Context, _state: &'e S) -> SourceFuture<'e> {
         let source = self.source;
         let request = match self.event {
-            Some(Ok(http)) => source.request(*http, event, context),
+            Some(Ok(http)) => Ok(source.request(*http, event, context)),
             _ => Err(Error::unsupported_event(
                 "an event the HTTP source did not claim",
                 vec!["http"],
             )),
         };
         match request {
-            Ok((request, format)) => Box::pin(source.respond(request, format)),
+            Ok(Ok((request, format))) => Box::pin(source.respond(request, format)),
+            // A request that cannot be one is answered, not failed: API Gateway would
+            // answer a failed invocation with a 502.
+            Ok(Err((problem, format))) => {
+                Box::pin(response::into_lambda_response(problem.into_response(), format))
+            }
             Err(error) => Box::pin(std::future::ready(Err(error))),
         }
     }
