@@ -11,7 +11,7 @@ use crate::{
     eventbridge::{EventBridge, EventBridgePayload},
     function::Function,
     guard::erase_record,
-    http::{HttpSource, DEFAULT_BODY_LIMIT},
+    http::{Cors, CorsError, HttpSource, DEFAULT_BODY_LIMIT},
     invoke::InvokeSource,
     kinesis::KinesisRecord,
     metrics::MetricsConfig,
@@ -62,6 +62,7 @@ pub struct App<S = ()> {
     sources: Registry<S>,
     body_limit: usize,
     metrics: Option<MetricsConfig>,
+    cors: Option<Cors>,
 }
 
 impl<S> App<S>
@@ -79,6 +80,7 @@ where
             sources: Registry::new(state),
             body_limit: DEFAULT_BODY_LIMIT,
             metrics: None,
+            cors: None,
         }
     }
 
@@ -508,6 +510,29 @@ where
         self
     }
 
+    /// Lets pages of other origins call the HTTP routes, as `cors` says (CORS is off
+    /// without it: browsers then keep other sites' pages from reading any response).
+    /// Preflight requests are answered before any route; every payload version and
+    /// local mode get the same headers.
+    ///
+    /// An unusable setting (any origin with credentials, a malformed origin) stops the
+    /// app from starting: [`App::run`] returns the error, and [`App::into_function`]
+    /// panics with it.
+    ///
+    /// ```
+    /// use axum::{routing::get, Router};
+    /// use lambdo::http::Cors;
+    ///
+    /// let app = lambdo::App::new(())
+    ///     .http(Router::new().route("/todos", get(|| async { "[]" })))
+    ///     .cors(Cors::origins(["https://app.example.com"]).allow_credentials());
+    /// # let _ = app;
+    /// ```
+    pub fn cors(mut self, cors: Cors) -> Self {
+        self.cors = Some(cors);
+        self
+    }
+
     /// Sets the metrics' namespace, service and writer. By default they come from the
     /// environment ([`MetricsConfig::from_env`]) and go to stdout when [`App::run`]
     /// serves the function; a [`Function`] called in-process writes none.
@@ -530,10 +555,23 @@ where
     /// let function = lambdo::App::new(()).into_function();
     /// # let _ = function;
     /// ```
+    ///
+    /// # Panics
+    ///
+    /// If the app's setting cannot be used (see [`App::cors`]); [`App::run`] returns
+    /// the same error instead.
     pub fn into_function(self) -> Function {
+        self.try_into_function().unwrap_or_else(|error| panic!("{error}"))
+    }
+
+    fn try_into_function(self) -> Result<Function, CorsError> {
         let mut sources = self.sources;
+        let cors = self.cors.as_ref().map(Cors::check).transpose()?;
         let router = sources.find::<HttpSource>().map(|http| {
             http.set_body_limit(self.body_limit);
+            if let Some(cors) = cors {
+                http.layer_router(cors);
+            }
             http.router()
         });
         if sources.invoke.is_none() {
@@ -543,16 +581,16 @@ where
             sources.one_of(Records::default);
             sources.one_of(EventBridge::default);
         }
-        Function::new(
+        Ok(Function::new(
             sources.into_dispatcher(router),
             self.metrics.unwrap_or_else(MetricsConfig::default_for_app),
-        )
+        ))
     }
 
     /// Runs the function: against the Lambda Runtime API when `AWS_LAMBDA_RUNTIME_API` is
     /// set (in Lambda, or under an emulator), otherwise as a local server (see
     /// [`crate::run`] for the local mode's address and endpoints).
     pub async fn run(self) -> Result<(), crate::BoxError> {
-        crate::runtime::run(self.into_function()).await
+        crate::runtime::run(self.try_into_function()?).await
     }
 }

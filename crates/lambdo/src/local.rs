@@ -504,4 +504,31 @@ mod tests {
         assert_eq!(host_name("[::1]"), "[::1]");
         assert_eq!(host_name("example.test"), "example.test");
     }
+
+    #[tokio::test]
+    async fn local_mode_answers_cors_as_lambda_does() {
+        let function = App::new(())
+            .http(Router::new().route("/id", get(request_id)))
+            .cors(crate::http::Cors::origins(["http://localhost:5173"]))
+            .into_function();
+        let router = local_router(function, loopback());
+        let preflight = Request::options("/id")
+            .header("host", "localhost:3000")
+            .header("origin", "http://localhost:5173")
+            .header("access-control-request-method", "GET")
+            .body(Body::empty())
+            .unwrap();
+        let (status, headers, _) = send(router.clone(), preflight).await;
+        assert_eq!(status, 200);
+        assert_eq!(headers["access-control-allow-origin"], "http://localhost:5173");
+        let get = Request::get("/id")
+            .header("host", "localhost:3000")
+            .header("origin", "http://localhost:5173")
+            .body(Body::empty())
+            .unwrap();
+        let (status, headers, body) = send(router, get).await;
+        assert_eq!(status, 200);
+        assert!(body.starts_with("local-"));
+        assert_eq!(headers["access-control-allow-origin"], "http://localhost:5173");
+    }
 }

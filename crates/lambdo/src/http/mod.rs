@@ -11,6 +11,7 @@
 //! the feature in your own `axum` dependency.
 
 mod bare_errors;
+mod cors;
 mod event;
 mod extract;
 mod problem;
@@ -31,6 +32,7 @@ use serde_json::value::RawValue;
 use tower::ServiceExt;
 use tower_http::catch_panic::CatchPanicLayer;
 
+pub use cors::{Cors, CorsError};
 use event::{HttpEvent, HttpFields, NotHttp, HTTP_KEYS};
 pub(crate) use event::{HttpPayload, ResponseFormat};
 pub(crate) use extract::LambdaRequest;
@@ -63,6 +65,11 @@ impl HttpSource {
 
     pub(crate) fn set_router(&mut self, router: Router) {
         self.router = router;
+    }
+
+    /// Wraps every route (and the fallback) in `layer`.
+    pub(crate) fn layer_router(&mut self, layer: tower_http::cors::CorsLayer) {
+        self.router = std::mem::take(&mut self.router).layer(layer);
     }
 
     pub(crate) fn set_body_limit(&mut self, bytes: usize) {
