@@ -62,4 +62,7 @@ step "template.yaml: cfn-lint and sam validate --lint"
 "$venv/bin/cfn-lint" template.yaml
 "$venv/bin/sam" validate --lint --template-file template.yaml
 
+step "template.yaml: lambdo's rules (least privilege, log retention, no lost records)"
+"$venv/bin/python" tests/template/check.py template.yaml
+
 step "all checks passed"
