@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs beyond a Rust toolchain: rustfmt and clippy (via
-# rustup, when missing), Python 3 with venv (Debian packages, when missing), and the
-# Python tools of requirements-dev.txt in a project venv (default: .venv, or
-# $LAMBDO_VENV). Re-running is cheap: the venv is rebuilt only when
+# rustup, when missing), cargo-deny (crates.io, into .tools or $LAMBDO_TOOLS), Python 3
+# with venv (Debian packages, when missing), and the Python tools of
+# requirements-dev.txt in a project venv (default: .venv, or $LAMBDO_VENV). Re-running is cheap: the venv is rebuilt only when
 # requirements-dev.txt changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +19,20 @@ apt_install() {
 command -v python3 >/dev/null || apt_install python3 python3-venv
 # Debian's python3 has the venv module but not ensurepip, which creating a venv needs.
 python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || apt_install python3-venv
+
+# Tools from crates.io, built once into a cache outside the build tree (default: .tools,
+# or $LAMBDO_TOOLS) and rebuilt only for another version.
+tools="${LAMBDO_TOOLS:-$PWD/.tools}"
+cargo_tool() {
+  local crate="$1" version="$2" binary="$3"
+  if [[ "$("$tools/bin/$binary" --version 2>/dev/null)" == *"$version"* ]]; then
+    return
+  fi
+  echo "dev-tools: installing $crate $version into $tools"
+  CARGO_TARGET_DIR="$tools/build" cargo install --locked --quiet "$crate@$version" --root "$tools"
+  rm -rf "$tools/build"
+}
+cargo_tool cargo-deny 0.20.2 cargo-deny
 
 venv="${LAMBDO_VENV:-$PWD/.venv}"
 stamp="$venv/.requirements.sha256"

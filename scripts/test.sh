@@ -28,6 +28,9 @@ scripts/dev-tools.sh
 step "cargo fmt --check"
 cargo fmt --all -- --check
 
+step "cargo deny: licences, banned duplicates, sources (deny.toml)"
+"${LAMBDO_TOOLS:-$PWD/.tools}/bin/cargo-deny" check licenses bans sources
+
 step "cargo clippy -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
