@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs beyond a Rust toolchain: rustfmt and clippy (via
-# rustup, when missing), cargo-deny (crates.io, into .tools or $LAMBDO_TOOLS), Python 3
+# rustup, when missing), cargo-deny and cargo-fuzz (crates.io, into .tools or
+# $LAMBDO_TOOLS; libFuzzer needs a C++ compiler, from Debian when missing), Python 3
 # with venv (Debian packages, when missing), and the Python tools of
 # requirements-dev.txt in a project venv (default: .venv, or $LAMBDO_VENV). Re-running is cheap: the venv is rebuilt only when
 # requirements-dev.txt changed.
@@ -17,6 +18,7 @@ apt_install() {
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@"
 }
 command -v python3 >/dev/null || apt_install python3 python3-venv
+command -v c++ >/dev/null || apt_install g++
 # Debian's python3 has the venv module but not ensurepip, which creating a venv needs.
 python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || apt_install python3-venv
 
@@ -33,6 +35,7 @@ cargo_tool() {
   rm -rf "$tools/build"
 }
 cargo_tool cargo-deny 0.20.2 cargo-deny
+cargo_tool cargo-fuzz 0.13.2 cargo-fuzz
 
 venv="${LAMBDO_VENV:-$PWD/.venv}"
 stamp="$venv/.requirements.sha256"

@@ -20,6 +20,28 @@ mod key;
 mod table;
 
 pub use error::TableError;
+
+/// Entry points for `fuzz/` (built with cargo-fuzz's `--cfg fuzzing` only).
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub mod fuzzing {
+    use std::collections::HashMap;
+
+    use aws_sdk_dynamodb::types::AttributeValue;
+
+    /// Opens `cursor` for `scope` with a table's `secret`: the key it resumes from,
+    /// or `None` for a cursor the table would refuse.
+    pub fn open_cursor(secret: &[u8], scope: &str, cursor: &str) -> Option<HashMap<String, AttributeValue>> {
+        crate::cursor::Cursors::new(secret).open(scope, cursor).ok()
+    }
+
+    /// The cursor a table with `secret` issues for `last_key` in `scope`.
+    pub fn issue_cursor(secret: &[u8], scope: &str, last_key: HashMap<String, AttributeValue>) -> String {
+        crate::cursor::Cursors::new(secret)
+            .issue(scope, last_key)
+            .expect("any key makes a cursor")
+    }
+}
 pub use idempotency::{Idempotency, IdempotencyError};
 pub use key::{IdempotencyKey, MAX_HEADER_KEY_LEN};
 pub use table::{Page, Query, Table};
