@@ -34,6 +34,11 @@ async fn direct_payloads_with_source_keys_of_other_types_reach_invoke_unchanged(
         r#"{"Records":{"eventSource":"aws:sqs"}}"#,
         // Cognito Sync: a numeric version.
         r#"{"version":2,"eventType":"SyncTrigger","region":"us-east-1","identityPoolId":"p","identityId":"i","datasetName":"d","datasetRecords":{}}"#,
+        // Numbers beyond f64's range are JSON too (found by tests/fuzz_events.rs).
+        "1e999",
+        r#"{"headers":6505e822531119203807,"httpMethod":"POST","raw_path":"/api"}"#,
+        r#"{"rawPath":"/","headers":{"a":1e999},"requestContext":{"http":{"method":-1e400}}}"#,
+        r#"{"Records":[{"eventSource":1e999}],"source":["x",1e999]}"#,
         // An AppSync direct resolver: `source` is the parent object.
         r#"{"arguments":{},"identity":null,"source":{"id":"1"},"request":{"headers":{}},"prev":null,"info":{"fieldName":"f"},"stash":{}}"#,
     ] {
@@ -48,7 +53,14 @@ async fn direct_payloads_with_source_keys_of_other_types_reach_invoke_unchanged(
 #[tokio::test]
 async fn only_bytes_that_are_not_json_are_an_invalid_event() {
     let client = http_and_invoke();
-    for bytes in [&b"{"[..], b"{\"a\":1} x", b"\xff\xfe", b""] {
+    for bytes in [
+        &b"{"[..],
+        b"{\"a\":1} x",
+        b"\xff\xfe",
+        b"",
+        b"1e999 x",
+        b"{\"body\":1e999",
+    ] {
         let error = client.invoke_raw(bytes).await.unwrap_err();
         assert_eq!(error.error_type, "Lambdo.InvalidEvent", "{bytes:?}");
     }
