@@ -257,3 +257,54 @@ async fn optimistic_locking_refuses_stale_writes_and_loses_no_update() {
     assert_eq!(last.title, "21", "1 + 20 increments");
     assert_eq!(last.version, 22);
 }
+
+/// The tables an SQS consumer writes to: one of them is gone (deleted under it).
+#[derive(Clone)]
+struct Writes {
+    todos: Table<Todo>,
+    gone: Table<Todo>,
+}
+
+async fn on_todo(
+    lambdo::State(writes): lambdo::State<Writes>,
+    message: lambdo::sqs::Message<Todo>,
+) -> Result<(), TableError> {
+    let table = if message.body.title == "to the missing table" {
+        &writes.gone
+    } else {
+        &writes.todos
+    };
+    table.put(&message.body).await.map(drop)
+}
+
+#[tokio::test]
+async fn dynamodb_errors_mid_batch_fail_their_records_and_lose_none() {
+    let client = client_of(&endpoint());
+    let writes = Writes {
+        todos: todos().await,
+        gone: Table::new(&client, "a-table-that-does-not-exist", "pk").sort_key("sk"),
+    };
+    let batch = lambdo_testing::SqsBatch::standard("todos")
+        .message(&todo("u-9", "t-1", "first"))
+        .message(&todo("u-9", "t-2", "to the missing table"))
+        .message(&todo("u-9", "t-3", "third"))
+        .message(&todo("u-9", "t-4", "to the missing table"));
+    let function = lambdo::App::new(writes.clone()).sqs(on_todo).into_function();
+    let answer = lambdo_testing::TestClient::new(function)
+        .invoke(batch.to_event())
+        .await
+        .unwrap();
+    let ids = batch.message_ids();
+    assert_eq!(
+        lambdo_testing::batch_failures(&answer),
+        [ids[1].clone(), ids[3].clone()],
+        "exactly the records whose write failed"
+    );
+    for id in ["t-1", "t-3"] {
+        let key = Key { pk: "u-9", sk: id };
+        assert!(
+            writes.todos.get(&key).await.unwrap().is_some(),
+            "{id} was written"
+        );
+    }
+}
