@@ -26,6 +26,16 @@ async fn a_panicking_handler_fails_one_invocation_and_the_process_serves_the_nex
     let emulator = faulty().await;
     let panicked = emulator.invoke(&json!("panic")).await;
     assert_eq!(error_type(&panicked.outcome), "Lambdo.HandlerPanic");
+    // One log line for the failure: lambdo's, not `lambda_runtime`'s again. (Rust's
+    // panic hook writes its own lines to stderr, with the panic's location.)
+    let logs = emulator.logs();
+    let about_it: Vec<_> = logs
+        .iter()
+        .filter(|line| {
+            line.stream == lambdo_testing::LogStream::Stdout && line.text.contains("asked to panic")
+        })
+        .collect();
+    assert_eq!(about_it.len(), 1, "{about_it:#?}");
     let next = emulator.invoke(&json!("hello")).await;
     assert!(!next.cold_start, "the same process answers");
     assert!(matches!(next.outcome, Outcome::Response(ref answer) if answer == "fine: hello"));
@@ -64,4 +74,40 @@ async fn a_stack_overflow_and_an_abort_end_the_process_as_lambda_reports_it() {
         assert!(matches!(next.outcome, Outcome::Response(ref answer) if answer == "fine: after"));
     }
     emulator.stop().await;
+}
+
+/// `cargo lambda watch` sends `Lambda-Runtime-Deadline-Ms: 600000`, a constant, not an
+/// epoch time: a deadline that cannot be real means none, with one warning line, not a
+/// batch whose every record is "too close to the deadline".
+#[tokio::test]
+async fn a_deadline_before_the_process_started_means_none() {
+    let api = lambdo_testing::RuntimeApi::start().await.unwrap();
+    api.fixed_deadline(600_000);
+    let mut process = tokio::process::Command::new(env!("CARGO_BIN_EXE_faulty"))
+        .envs(api.lambda_env("faulty"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    for _ in 0..2 {
+        let batch = SqsBatch::standard("orders").text("a").text("b").text("c");
+        let outcome = api
+            .invoke(&batch.to_event(), Duration::from_secs(10))
+            .await
+            .unwrap();
+        match outcome {
+            Outcome::Response(answer) => assert!(failures(&answer).is_empty(), "{answer}"),
+            other => panic!("{other:?}"),
+        }
+    }
+    process.start_kill().unwrap();
+    let output = process.wait_with_output().await.unwrap();
+    let logs =
+        String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        logs.matches("a deadline before this process started").count(),
+        1,
+        "{logs}"
+    );
 }

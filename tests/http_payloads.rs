@@ -270,6 +270,29 @@ async fn every_problem_status() {
     }
 }
 
+/// What `lambda_http` writes, and `cargo lambda watch`'s Function URL proxy needs (it
+/// answers 500 to a response without `cookies`).
+#[tokio::test]
+async fn http_api_responses_without_cookies_carry_an_empty_list() {
+    let client = client();
+    for version in [PayloadVersion::HttpV2, PayloadVersion::FunctionUrl] {
+        let response = client
+            .send(version, Request::get("/nowhere").body(Vec::new()).unwrap())
+            .await;
+        assert_eq!(response.raw["cookies"], json!([]), "{version:?}");
+    }
+    let response = client
+        .send(
+            PayloadVersion::RestV1,
+            Request::get("/nowhere").body(Vec::new()).unwrap(),
+        )
+        .await;
+    assert!(
+        response.raw.get("cookies").is_none(),
+        "REST responses have no cookies field"
+    );
+}
+
 #[tokio::test]
 async fn cookies_both_ways() {
     let client = client();

@@ -81,6 +81,8 @@ struct Shared {
     /// The name in the invoked function ARN: the one [`RuntimeApi::lambda_env`] gave
     /// the process, `test` until then.
     function_name: Mutex<String>,
+    /// A `Lambda-Runtime-Deadline-Ms` sent whatever the invocation's timeout.
+    fixed_deadline_ms: Mutex<Option<u64>>,
 }
 
 #[derive(Debug)]
@@ -144,6 +146,7 @@ impl RuntimeApi {
             init_error_posted: tokio::sync::Notify::new(),
             sequence: AtomicU64::new(1),
             function_name: Mutex::new("test".to_owned()),
+            fixed_deadline_ms: Mutex::new(None),
         });
         let router = Router::new()
             .route("/2018-06-01/runtime/invocation/next", get(next_invocation))
@@ -188,6 +191,23 @@ impl RuntimeApi {
     /// ```
     pub fn function_arn(&self) -> String {
         function_arn(&self.shared)
+    }
+
+    /// Sends `deadline_ms` as every later invocation's deadline, whatever its timeout:
+    /// what `cargo lambda watch` does (a constant `600000`, not an epoch time).
+    ///
+    /// ```
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let api = lambdo_testing::RuntimeApi::start().await.unwrap();
+    /// api.fixed_deadline(600_000);
+    /// # });
+    /// ```
+    pub fn fixed_deadline(&self, deadline_ms: u64) {
+        *self
+            .shared
+            .fixed_deadline_ms
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(deadline_ms);
     }
 
     /// The environment Lambda gives a function process, pointing at this API; the
@@ -254,7 +274,12 @@ impl RuntimeApi {
             trace_id,
             caller,
             event: Bytes::from(serde_json::to_vec(event).expect("events serialize")),
-            deadline_ms: deadline_ms.as_millis(),
+            deadline_ms: self
+                .shared
+                .fixed_deadline_ms
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .map_or(deadline_ms.as_millis(), u128::from),
             reply,
             taken: taken_tx,
         };

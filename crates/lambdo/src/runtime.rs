@@ -49,6 +49,7 @@ pub async fn run(function: Function) -> Result<(), BoxError> {
 }
 
 async fn run_on_lambda(function: Function) -> Result<(), BoxError> {
+    let started_ms = epoch_ms();
     let service = service_fn(move |event: LambdaEvent<IgnoredAny>| {
         let function = function.clone();
         async move {
@@ -57,7 +58,9 @@ async fn run_on_lambda(function: Function) -> Result<(), BoxError> {
                 .ok()
                 .flatten()
                 .ok_or_else(|| Error::Handler("the raw event did not reach the handler".into()))?;
-            function.call(bytes, event.context).await
+            function
+                .call(bytes, usable_deadline(event.context, started_ms))
+                .await
         }
     });
     Runtime::new(service)
@@ -65,6 +68,33 @@ async fn run_on_lambda(function: Function) -> Result<(), BoxError> {
         .layer(RawEventLayer)
         .run()
         .await
+}
+
+fn epoch_ms() -> u64 {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
+    now.map_or(0, |now| now.as_millis() as u64)
+}
+
+/// `context` with its deadline if it can be real, else with none (`0`).
+///
+/// `cargo lambda watch` sends a constant `Lambda-Runtime-Deadline-Ms: 600000` (ten
+/// minutes after 1970), not an epoch time. Taken at its word, the batch engine's
+/// deadline guard would start no record and idempotency claims would expire at once.
+/// A deadline before this process started cannot be an invocation's: lambdo says so
+/// once and runs the invocation without one.
+fn usable_deadline(mut context: lambda_runtime::Context, started_ms: u64) -> lambda_runtime::Context {
+    static WARNED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if context.deadline != 0 && context.deadline < started_ms {
+        if !WARNED.swap(true, std::sync::atomic::Ordering::Relaxed) {
+            tracing::warn!(
+                deadline_ms = context.deadline,
+                "the Runtime API sent a deadline before this process started (cargo lambda watch \
+                 does): invocations run without a deadline"
+            );
+        }
+        context.deadline = 0;
+    }
+    context
 }
 
 tokio::task_local! {

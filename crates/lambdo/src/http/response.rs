@@ -148,7 +148,10 @@ struct LambdaHttpResponse<'a> {
     headers: Option<JoinedHeaders<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     multi_value_headers: Option<MultiValueHeaders<'a>>,
-    #[serde(skip_serializing_if = "no_cookies")]
+    /// HTTP API and Function URL responses always carry it, `[]` without cookies, as
+    /// `lambda_http` writes them: `cargo lambda watch`'s Function URL proxy answers 500
+    /// to a response without it.
+    #[serde(skip_serializing_if = "Option::is_none")]
     cookies: Option<Vec<Cow<'a, str>>>,
     body: Cow<'a, str>,
     is_base64_encoded: bool,
@@ -174,10 +177,6 @@ impl Serialize for StatusDescription {
         let text = std::str::from_utf8(&buffer[..length]).map_err(serde::ser::Error::custom)?;
         serializer.serialize_str(text)
     }
-}
-
-fn no_cookies(cookies: &Option<Vec<Cow<'_, str>>>) -> bool {
-    cookies.as_ref().is_none_or(Vec::is_empty)
 }
 
 /// `{"name": "v1, v2"}`: HTTP API and single-value ALB headers.
