@@ -3,26 +3,11 @@
 //! (`cargo build --release --bins -p todo-api -p order-worker`); a missing binary fails
 //! the test.
 
-use std::{path::PathBuf, time::Duration};
+use std::time::Duration;
 
 use lambdo_testing::{fixtures, Emulator, FunctionConfig, HttpEvent, Outcome, PayloadVersion, SqsBatch};
+use lambdo_tests::release_binary;
 use serde_json::{json, Value};
-
-/// `target/release/<name>`, next to the `target/<profile>/deps` this test runs from.
-fn release_binary(name: &str) -> PathBuf {
-    let test = std::env::current_exe().expect("the test binary's path");
-    let target = test
-        .ancestors()
-        .nth(3)
-        .expect("tests run from target/<profile>/deps");
-    let binary = target.join("release").join(name);
-    assert!(
-        binary.exists(),
-        "{} is missing: build it with `cargo build --release -p {name}` (scripts/test.sh does)",
-        binary.display()
-    );
-    binary
-}
 
 fn response(outcome: Outcome) -> Value {
     match outcome {

@@ -26,6 +26,7 @@ use lambdo::{
     State,
 };
 use lambdo_testing::{fixtures, DynamoDbStreamBatch, KinesisBatch, SqsBatch};
+use lambdo_tests::SOURCE_KEYS;
 use serde_json::{json, Value};
 
 /// SplitMix64: a small, well-mixed generator, so a seed replays a run exactly.
@@ -52,51 +53,6 @@ impl Rng {
         &items[self.below(items.len())]
     }
 }
-
-/// Keys lambdo's sources read, to plant where they do not belong.
-const KEYS: &[&str] = &[
-    "Records",
-    "eventSource",
-    "EventSource",
-    "messageId",
-    "receiptHandle",
-    "body",
-    "attributes",
-    "kinesis",
-    "data",
-    "sequenceNumber",
-    "dynamodb",
-    "SequenceNumber",
-    "NewImage",
-    "OldImage",
-    "Keys",
-    "Sns",
-    "Message",
-    "MessageId",
-    "s3",
-    "source",
-    "detail-type",
-    "detail",
-    "id",
-    "version",
-    "httpMethod",
-    "path",
-    "rawPath",
-    "rawQueryString",
-    "headers",
-    "multiValueHeaders",
-    "queryStringParameters",
-    "cookies",
-    "requestContext",
-    "isBase64Encoded",
-    "methodArn",
-    "routeArn",
-    "type",
-    "routeKey",
-    "triggerSource",
-    "connectionId",
-    "http",
-];
 
 /// Strings that mean something to some source.
 const TEXTS: &[&str] = &[
@@ -146,7 +102,7 @@ fn random_value(rng: &mut Rng, depth: usize) -> Value {
         5 => Value::Array((0..rng.below(4)).map(|_| random_value(rng, depth - 1)).collect()),
         _ => Value::Object(
             (0..rng.below(4))
-                .map(|_| ((*rng.pick(KEYS)).to_owned(), random_value(rng, depth - 1)))
+                .map(|_| ((*rng.pick(SOURCE_KEYS)).to_owned(), random_value(rng, depth - 1)))
                 .collect(),
         ),
     }
@@ -199,7 +155,7 @@ fn mutate(rng: &mut Rng, event: &mut Value, seeds: &[Value]) {
         // A key a source reads, planted.
         2 => {
             if let Value::Object(map) = node {
-                map.insert((*rng.pick(KEYS)).to_owned(), random_value(rng, 2));
+                map.insert((*rng.pick(SOURCE_KEYS)).to_owned(), random_value(rng, 2));
             }
         }
         // An entry or element removed.

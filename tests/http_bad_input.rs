@@ -4,10 +4,11 @@
 //! 5xx or fails the invocation, and no submitted value comes back in the answer or
 //! goes to the logs. `scripts/test.sh` builds the release binary first.
 
-use std::{path::PathBuf, time::Duration};
+use std::time::Duration;
 
 use base64::Engine;
 use lambdo_testing::{Emulator, FunctionConfig, HttpEvent, Outcome, PayloadVersion};
+use lambdo_tests::release_binary;
 use serde_json::Value;
 
 /// Text planted in the bad values: it must never come back.
@@ -18,21 +19,6 @@ const VERSIONS: [PayloadVersion; 3] = [
     PayloadVersion::HttpV2,
     PayloadVersion::Alb,
 ];
-
-fn release_binary(name: &str) -> PathBuf {
-    let test = std::env::current_exe().expect("the test binary's path");
-    let target = test
-        .ancestors()
-        .nth(3)
-        .expect("tests run from target/<profile>/deps");
-    let binary = target.join("release").join(name);
-    assert!(
-        binary.exists(),
-        "{} is missing: scripts/test.sh builds it",
-        binary.display()
-    );
-    binary
-}
 
 /// The body of a case: text, or bytes sent base64-encoded (`isBase64Encoded`).
 enum Body {

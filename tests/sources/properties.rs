@@ -5,86 +5,9 @@
 
 use lambdo::{batch::BatchOptions, kinesis::KinesisRecord, sqs::SqsRecord, App, InvokePayload, State};
 use lambdo_testing::{KinesisBatch, SqsBatch, TestClient};
-use lambdo_tests::{failures, Seen};
+use lambdo_tests::{failures, Seen, SOURCE_KEYS};
 use proptest::prelude::*;
 use serde_json::{json, Value};
-
-/// Every key a source reads somewhere in an event, and a few of no source.
-const KEYS: &[&str] = &[
-    "Records",
-    "source",
-    "detail-type",
-    "detail",
-    "id",
-    "version",
-    "httpMethod",
-    "path",
-    "rawPath",
-    "rawQueryString",
-    "cookies",
-    "headers",
-    "multiValueHeaders",
-    "queryStringParameters",
-    "multiValueQueryStringParameters",
-    "requestContext",
-    "body",
-    "isBase64Encoded",
-    "methodArn",
-    "routeArn",
-    "type",
-    "routeKey",
-    "triggerSource",
-    "eventSource",
-    "EventSource",
-    "eventSourceARN",
-    "awsRegion",
-    "eventID",
-    "eventName",
-    "eventTime",
-    "userIdentity",
-    "messageId",
-    "receiptHandle",
-    "md5OfBody",
-    "md5OfMessageAttributes",
-    "attributes",
-    "messageAttributes",
-    "MessageGroupId",
-    "kinesis",
-    "sequenceNumber",
-    "partitionKey",
-    "data",
-    "approximateArrivalTimestamp",
-    "dynamodb",
-    "Keys",
-    "NewImage",
-    "OldImage",
-    "SequenceNumber",
-    "SizeBytes",
-    "StreamViewType",
-    "Sns",
-    "MessageId",
-    "Message",
-    "TopicArn",
-    "Subject",
-    "Timestamp",
-    "MessageAttributes",
-    "s3",
-    "bucket",
-    "object",
-    "key",
-    "name",
-    "elb",
-    "http",
-    "method",
-    "stage",
-    "requestId",
-    "connectionId",
-    "S",
-    "N",
-    "B",
-    "other",
-    "",
-];
 
 /// Strings that make a source's shape more likely: source names, versions, methods.
 const TEXTS: &[&str] = &[
@@ -114,7 +37,7 @@ const TEXTS: &[&str] = &[
     "é\u{0}\"\\",
 ];
 
-/// JSON text of a value whose objects use [`KEYS`] (a key may come twice, as JSON
+/// JSON text of a value whose objects use [`SOURCE_KEYS`] (a key may come twice, as JSON
 /// allows).
 fn json_text() -> impl Strategy<Value = String> {
     let scalar = prop_oneof![
@@ -130,7 +53,7 @@ fn json_text() -> impl Strategy<Value = String> {
     scalar.prop_recursive(5, 64, 6, |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..4).prop_map(|items| format!("[{}]", items.join(","))),
-            prop::collection::vec((prop::sample::select(KEYS), inner), 0..6).prop_map(|entries| {
+            prop::collection::vec((prop::sample::select(SOURCE_KEYS), inner), 0..6).prop_map(|entries| {
                 let entries: Vec<String> = entries
                     .into_iter()
                     .map(|(key, value)| format!("{}:{value}", json!(key)))
@@ -143,7 +66,7 @@ fn json_text() -> impl Strategy<Value = String> {
 
 /// An object at the top, as events are.
 fn event_text() -> impl Strategy<Value = String> {
-    prop::collection::vec((prop::sample::select(KEYS), json_text()), 0..8).prop_map(|entries| {
+    prop::collection::vec((prop::sample::select(SOURCE_KEYS), json_text()), 0..8).prop_map(|entries| {
         let entries: Vec<String> = entries
             .into_iter()
             .map(|(key, value)| format!("{}:{value}", json!(key)))

@@ -130,10 +130,32 @@ fn without_values(message: &str) -> Cow<'_, str> {
             None => "unknown variant, there are no variants".to_owned(),
         });
     }
+    // lambdo's own wrappers around a message: kept, with the message inside them
+    // taken through here too (the decode error of a notification's `Message`, say).
+    if let Some(wrapped) = wrapper(message) {
+        let (outer, inner) = message.split_at(wrapped);
+        return match without_values(inner) {
+            Cow::Borrowed(kept) if kept == inner => Cow::Borrowed(message),
+            shown => Cow::Owned(format!("{outer}{shown}")),
+        };
+    }
     if VALUE_FREE.iter().any(|form| message.starts_with(form)) {
         return Cow::Borrowed(message);
     }
     Cow::Borrowed(HIDDEN)
+}
+
+/// Where the message inside one of lambdo's wrappers starts: `in `Message`: …` and
+/// [`crate::Error::Decode`]'s `the event does not match T: at `path`: …`.
+fn wrapper(message: &str) -> Option<usize> {
+    const IN: &str = "in `";
+    const DECODE: &str = "the event does not match ";
+    if let Some(rest) = message.strip_prefix(IN) {
+        return Some(IN.len() + rest.find("`: ")? + "`: ".len());
+    }
+    let rest = message.strip_prefix(DECODE)?;
+    let path = rest.find(": at `")? + ": at `".len();
+    Some(DECODE.len() + path + rest[path..].find("`: ")? + "`: ".len())
 }
 
 /// The kinds of value serde names without quoting them.
@@ -329,6 +351,22 @@ mod tests {
         assert!(!kept.contains("4111") && !kept.contains("Luhn"), "{kept}");
         // A message already kept is kept as it is.
         assert_eq!(without_values(&kept), kept);
+    }
+
+    #[test]
+    fn lambdo_s_own_wrappers_keep_their_words_and_lose_the_values_inside() {
+        let inner = r#"invalid type: string "4111", expected u32"#;
+        assert_eq!(
+            without_values(&format!(
+                "in `Message`: the event does not match Alarm: at `state`: {inner}"
+            )),
+            "in `Message`: the event does not match Alarm: at `state`: invalid type: string, expected u32"
+        );
+        assert_eq!(
+            without_values("in `Message`: missing field `name`"),
+            "in `Message`: missing field `name`"
+        );
+        assert!(without_values("in `x`: 4111 is no card").ends_with(HIDDEN));
     }
 
     #[test]
