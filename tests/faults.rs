@@ -111,3 +111,86 @@ async fn a_deadline_before_the_process_started_means_none() {
         "{logs}"
     );
 }
+
+/// A table on the moto server `scripts/test.sh` starts (`LAMBDO_DYNAMODB_ENDPOINT`),
+/// for lambdo-dynamodb's idempotency records (partition key `id`).
+async fn idempotency_table(endpoint: &str) -> String {
+    use aws_sdk_dynamodb::{
+        config::{BehaviorVersion, Credentials, Region},
+        types::{AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType},
+    };
+    let config = aws_sdk_dynamodb::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .endpoint_url(endpoint)
+        .region(Region::new("eu-central-1"))
+        .credentials_provider(Credentials::new("testing", "testing", None, None, "tests"))
+        .build();
+    let name = format!("faults-idempotency-{}", std::process::id());
+    aws_sdk_dynamodb::Client::from_conf(config)
+        .create_table()
+        .table_name(&name)
+        .billing_mode(BillingMode::PayPerRequest)
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("id")
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .unwrap(),
+        )
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name("id")
+                .key_type(KeyType::Hash)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .expect("the table is created");
+    name
+}
+
+/// The process is killed (at its timeout) after it claimed the key and started the
+/// work: the claim expires with that invocation's deadline, and the retry in a new
+/// process takes it over and finishes the work, once; a later repeat gets the stored
+/// result without running it again.
+#[tokio::test]
+async fn a_process_killed_between_claim_and_completion_runs_the_work_once_after_the_claim_expires() {
+    let endpoint = std::env::var("LAMBDO_DYNAMODB_ENDPOINT")
+        .expect("LAMBDO_DYNAMODB_ENDPOINT is not set: scripts/test.sh starts moto_server");
+    let table = idempotency_table(&endpoint).await;
+    let log = std::env::temp_dir().join(format!("lambdo-charges-{}.log", std::process::id()));
+    let _ = std::fs::remove_file(&log);
+    let config = FunctionConfig::new(env!("CARGO_BIN_EXE_faulty"))
+        .name("faulty")
+        .timeout(Duration::from_secs(2))
+        .env("IDEMPOTENCY_TABLE", table)
+        .env("CHARGE_LOG", log.display().to_string())
+        .env("AWS_ENDPOINT_URL", endpoint)
+        .env("AWS_REGION", "eu-central-1")
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing");
+    let emulator = Emulator::start(config).await.unwrap();
+    let charges = || std::fs::read_to_string(&log).unwrap_or_default();
+
+    let hung = emulator.invoke(&json!({"charge": "o-1", "hang": true})).await;
+    assert_eq!(error_type(&hung.outcome), "Sandbox.Timedout");
+    assert_eq!(
+        charges(),
+        "start o-1\n",
+        "the work started, then the process was killed"
+    );
+
+    let retried = emulator.invoke(&json!({"charge": "o-1", "hang": false})).await;
+    assert!(retried.cold_start);
+    assert!(
+        matches!(retried.outcome, Outcome::Response(ref answer) if answer == "charged o-1"),
+        "{:?}",
+        retried.outcome
+    );
+    let repeated = emulator.invoke(&json!({"charge": "o-1", "hang": false})).await;
+    assert!(matches!(repeated.outcome, Outcome::Response(ref answer) if answer == "charged o-1"));
+    assert_eq!(charges(), "start o-1\nstart o-1\ndone o-1\n", "finished once");
+    emulator.stop().await;
+    let _ = std::fs::remove_file(&log);
+}

@@ -1,8 +1,14 @@
 //! A bootstrap that misbehaves on request, for `tests/faults.rs`: a direct invocation
 //! names the fault (`"panic"`, `"sleep"`, `"overflow"`, `"abort"`, anything else is
 //! answered), an SQS batch fails the messages whose body says `"panic"` by panicking.
+//! With `IDEMPOTENCY_TABLE` set, `{"charge": id, "hang": bool}` charges once per id
+//! under lambdo-dynamodb's idempotency, hanging (until the process is killed) when
+//! asked to; each start and finish of the work is appended to `CHARGE_LOG`.
 
-use lambdo::{sqs::SqsRecord, App, Json};
+use std::io::Write;
+
+use lambdo::{sqs::SqsRecord, App, Context, FunctionError, Json};
+use lambdo_dynamodb::Idempotency;
 
 async fn fault(Json(what): Json<String>) -> Result<String, lambdo::BoxError> {
     match what.as_str() {
@@ -27,6 +33,45 @@ fn deep(depth: u64) -> u64 {
     deep(depth + 1) + frame[0]
 }
 
+#[derive(serde::Deserialize, serde::Serialize)]
+struct Charge {
+    charge: String,
+    hang: bool,
+}
+
+fn charge_log(line: &str) {
+    let path = std::env::var("CHARGE_LOG").expect("CHARGE_LOG names the log of charges");
+    let mut log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .unwrap();
+    writeln!(log, "{line}").unwrap();
+}
+
+async fn charge(
+    lambdo::State(idempotency): lambdo::State<Option<Idempotency>>,
+    context: Context,
+    Json(charge): Json<Charge>,
+) -> Result<String, FunctionError> {
+    let idempotency =
+        idempotency.ok_or_else(|| FunctionError::new("Faulty.Config", "IDEMPOTENCY_TABLE is not set"))?;
+    // Keyed by the charge only: a retry that no longer hangs is the same request.
+    let key = format!("charge#{}", charge.charge);
+    let receipt = idempotency
+        .run(&context, &key, &charge.charge, || async {
+            charge_log(&format!("start {}", charge.charge));
+            if charge.hang {
+                std::future::pending::<()>().await;
+            }
+            charge_log(&format!("done {}", charge.charge));
+            Ok::<_, lambdo::BoxError>(format!("charged {}", charge.charge))
+        })
+        .await
+        .map_err(FunctionError::from)?;
+    Ok(receipt)
+}
+
 async fn order(record: SqsRecord) -> Result<(), lambdo::BoxError> {
     if record.body() == "panic" {
         panic!("a record that panics");
@@ -36,5 +81,12 @@ async fn order(record: SqsRecord) -> Result<(), lambdo::BoxError> {
 
 #[tokio::main]
 async fn main() -> Result<(), lambdo::BoxError> {
-    App::new(()).invoke(fault).sqs(order).run().await
+    match std::env::var("IDEMPOTENCY_TABLE") {
+        Ok(table) => {
+            let client = lambdo_dynamodb::client(&lambdo_dynamodb::load_config().await);
+            let idempotency = Some(Idempotency::new(&client, table));
+            App::new(idempotency).invoke(charge).run().await
+        }
+        Err(_) => App::new(()).invoke(fault).sqs(order).run().await,
+    }
 }
