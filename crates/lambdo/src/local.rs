@@ -161,33 +161,8 @@ impl Boundary {
         });
         own || allowed.iter().any(|allowed| allowed.eq_ignore_ascii_case(origin))
     }
-}
 
-/// A comma-separated list, trimmed, lower-cased, empty entries dropped.
-fn list(text: &str) -> Vec<String> {
-    text.split(',')
-        .map(|entry| entry.trim().trim_end_matches('/').to_ascii_lowercase())
-        .filter(|entry| !entry.is_empty())
-        .collect()
-}
-
-/// `host[:port]` (or `[v6]:port`) without its port.
-fn host_name(host: &str) -> &str {
-    if host.starts_with('[') {
-        return host.find(']').map_or(host, |end| &host[..=end]);
-    }
-    host.rsplit_once(':').map_or(host, |(name, _)| name)
-}
-
-/// Refuses what crosses the boundary, with a problem that says how to open it up.
-async fn guard(State(boundary): State<Arc<Boundary>>, request: Request, next: Next) -> Response {
-    match boundary.refusal(&request) {
-        Some(problem) => problem.into_response(),
-        None => next.run(request).await,
-    }
-}
-
-impl Boundary {
+    /// The problem to answer `request` with, if it crosses the boundary.
     fn refusal(&self, request: &Request) -> Option<Problem> {
         let header =
             |name: header::HeaderName| request.headers().get(name).and_then(|value| value.to_str().ok());
@@ -222,6 +197,30 @@ impl Boundary {
             );
         }
         None
+    }
+}
+
+/// A comma-separated list, trimmed, lower-cased, empty entries dropped.
+fn list(text: &str) -> Vec<String> {
+    text.split(',')
+        .map(|entry| entry.trim().trim_end_matches('/').to_ascii_lowercase())
+        .filter(|entry| !entry.is_empty())
+        .collect()
+}
+
+/// `host[:port]` (or `[v6]:port`) without its port.
+fn host_name(host: &str) -> &str {
+    if host.starts_with('[') {
+        return host.find(']').map_or(host, |end| &host[..=end]);
+    }
+    host.rsplit_once(':').map_or(host, |(name, _)| name)
+}
+
+/// Refuses what crosses the boundary, with a problem that says how to open it up.
+async fn guard(State(boundary): State<Arc<Boundary>>, request: Request, next: Next) -> Response {
+    match boundary.refusal(&request) {
+        Some(problem) => problem.into_response(),
+        None => next.run(request).await,
     }
 }
 
