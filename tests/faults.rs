@@ -194,3 +194,59 @@ async fn a_process_killed_between_claim_and_completion_runs_the_work_once_after_
     emulator.stop().await;
     let _ = std::fs::remove_file(&log);
 }
+
+/// A Runtime API whose `/next` answers `status` with these headers and body.
+async fn misbehaving_runtime_api(status: u16, headers: &'static [(&'static str, &'static str)]) -> String {
+    use axum::{http::StatusCode, routing::get, Router};
+    let next = move || async move {
+        let mut response = axum::response::Response::new(axum::body::Body::from("{}"));
+        *response.status_mut() = StatusCode::from_u16(status).unwrap();
+        for (name, value) in headers {
+            response.headers_mut().insert(*name, value.parse().unwrap());
+        }
+        response
+    };
+    let router = Router::new().route("/2018-06-01/runtime/invocation/next", get(next));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap().to_string();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    address
+}
+
+/// What the Runtime API must not make lambdo do: panic, or end with a `Debug` dump.
+#[tokio::test]
+async fn a_runtime_api_that_breaks_its_contract_ends_the_process_with_one_clear_line() {
+    let unreachable = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().to_string()
+    };
+    for (case, api) in [
+        ("500", misbehaving_runtime_api(500, &[]).await),
+        (
+            "no request id",
+            misbehaving_runtime_api(200, &[("content-type", "application/json")]).await,
+        ),
+        ("unreachable", unreachable),
+    ] {
+        // Lambda's environment, pointing at the misbehaving API.
+        let lambda = lambdo_testing::RuntimeApi::start().await.unwrap();
+        let run = tokio::process::Command::new(env!("CARGO_BIN_EXE_faulty"))
+            .envs(lambda.lambda_env("faulty"))
+            .env("AWS_LAMBDA_RUNTIME_API", api)
+            .output();
+        let output = tokio::time::timeout(Duration::from_secs(20), run)
+            .await
+            .unwrap_or_else(|_| panic!("{case}: the process did not end"))
+            .unwrap();
+        let logs =
+            String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{case}: {logs}");
+        assert!(!logs.contains("panicked"), "{case}: {logs}");
+        let lines: Vec<&str> = logs.lines().filter(|line| !line.trim().is_empty()).collect();
+        assert_eq!(lines.len(), 1, "{case}: {logs}");
+        assert!(
+            lines[0].contains("the Runtime API cannot be served"),
+            "{case}: {logs}"
+        );
+    }
+}

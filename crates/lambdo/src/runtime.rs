@@ -63,11 +63,43 @@ async fn run_on_lambda(function: Function) -> Result<(), BoxError> {
                 .await
         }
     });
-    Runtime::new(service)
-        .layer(TracingLayer::new())
-        .layer(RawEventLayer)
-        .run()
-        .await
+    // Built inside the guard too: it panics on a missing Lambda variable.
+    let runtime = async {
+        Runtime::new(service)
+            .layer(TracingLayer::new())
+            .layer(RawEventLayer)
+            .run()
+            .await
+    };
+    quiet_runtime_panics();
+    let why = match futures_util::FutureExt::catch_unwind(std::panic::AssertUnwindSafe(runtime)).await {
+        Ok(Ok(())) => return Ok(()),
+        Ok(Err(error)) => format!("the Lambda Runtime API failed: {error}"),
+        Err(panic) => format!(
+            "lambda_runtime stopped on what it did not expect: {}",
+            crate::error::panic_message(panic.as_ref())
+        ),
+    };
+    // One line that says what failed, then the exit Lambda reports as `Runtime.ExitError`
+    // (returned to `main`, the error would be printed again in `Debug` form).
+    tracing::error!(error = %why, "lambdo stops: the Runtime API cannot be served");
+    std::process::exit(1)
+}
+
+/// `lambda_runtime` panics on some Runtime API answers it did not expect (a `/next`
+/// without a request id); lambdo reports those itself, in one line, so the default
+/// panic message (several lines on stderr) is left out for panics inside it. Panics
+/// anywhere else are printed as before.
+fn quiet_runtime_panics() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let inside_runtime = info
+            .location()
+            .is_some_and(|location| location.file().contains("lambda_runtime"));
+        if !inside_runtime {
+            previous(info);
+        }
+    }));
 }
 
 fn epoch_ms() -> u64 {
