@@ -250,3 +250,128 @@ async fn a_runtime_api_that_breaks_its_contract_ends_the_process_with_one_clear_
         );
     }
 }
+
+/// A Runtime API written on a bare socket, to break HTTP itself: each connection's
+/// requests get `answer(request head, body)`'s bytes, then the connection is closed
+/// when `answer` says so.
+async fn raw_runtime_api(answer: impl Fn(&str, &[u8]) -> (Vec<u8>, bool) + Send + Sync + 'static) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap().to_string();
+    let answer = std::sync::Arc::new(answer);
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let answer = std::sync::Arc::clone(&answer);
+            tokio::spawn(async move {
+                let mut buffer = Vec::new();
+                loop {
+                    // One request: its head, then the body its Content-Length gives.
+                    let head_end = loop {
+                        if let Some(end) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
+                            break end + 4;
+                        }
+                        let mut chunk = [0; 4096];
+                        match socket.read(&mut chunk).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => buffer.extend_from_slice(&chunk[..n]),
+                        }
+                    };
+                    let head = String::from_utf8_lossy(&buffer[..head_end]).into_owned();
+                    let length = head
+                        .lines()
+                        .find_map(|line| {
+                            line.to_ascii_lowercase()
+                                .strip_prefix("content-length:")
+                                .map(|n| n.trim().parse().unwrap_or(0))
+                        })
+                        .unwrap_or(0);
+                    while buffer.len() < head_end + length {
+                        let mut chunk = [0; 4096];
+                        match socket.read(&mut chunk).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => buffer.extend_from_slice(&chunk[..n]),
+                        }
+                    }
+                    let body: Vec<u8> = buffer.drain(..head_end + length).skip(head_end).collect();
+                    let (bytes, close) = answer(&head, &body);
+                    if socket.write_all(&bytes).await.is_err() || close {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    address
+}
+
+async fn run_faulty_against(api: String) -> (Option<i32>, String) {
+    let lambda = lambdo_testing::RuntimeApi::start().await.unwrap();
+    let run = tokio::process::Command::new(env!("CARGO_BIN_EXE_faulty"))
+        .envs(lambda.lambda_env("faulty"))
+        .env("AWS_LAMBDA_RUNTIME_API", api)
+        .output();
+    let output = tokio::time::timeout(Duration::from_secs(20), run)
+        .await
+        .expect("the process ends")
+        .unwrap();
+    let logs =
+        String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr);
+    (output.status.code(), logs)
+}
+
+#[tokio::test]
+async fn a_runtime_api_that_closes_every_connection_is_retried_then_one_line_ends_the_process() {
+    let attempts = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = std::sync::Arc::clone(&attempts);
+    let api = raw_runtime_api(move |_, _| {
+        counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        (Vec::new(), true)
+    })
+    .await;
+    let (code, logs) = run_faulty_against(api).await;
+    assert_eq!(code, Some(1), "{logs}");
+    let lines: Vec<&str> = logs.lines().filter(|line| !line.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 1, "{logs}");
+    assert!(lines[0].contains("the Runtime API cannot be served"), "{logs}");
+    assert!(lines[0].contains("/next"), "what failed is named: {logs}");
+    // A new connection for each try, with backoff, before giving up.
+    assert_eq!(attempts.load(std::sync::atomic::Ordering::SeqCst), 5, "{logs}");
+}
+
+#[tokio::test]
+async fn an_event_cut_short_fails_that_invocation_and_the_process_polls_again() {
+    let requests = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let seen = std::sync::Arc::clone(&requests);
+    let api = raw_runtime_api(move |head, body| {
+        let request_line = head.lines().next().unwrap_or_default().to_owned();
+        let mut seen = seen.lock().unwrap();
+        let nexts = seen.iter().filter(|line| line.contains("/next")).count();
+        let entry = format!("{request_line} {}", String::from_utf8_lossy(body));
+        seen.push(entry);
+        if request_line.contains("/next") {
+            if nexts == 0 {
+                // The headers say 100 bytes; 10 come, then the connection closes.
+                let head = "HTTP/1.1 200 OK\r\nlambda-runtime-aws-request-id: cut-1\r\nlambda-runtime-deadline-ms: 99999999999999\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n";
+                return ([head.as_bytes(), br#"{"records"#].concat(), true);
+            }
+            // The second poll: the Runtime API gives up (lambdo ends, the test too).
+            let answer = "HTTP/1.1 500 Internal Server Error\r\ncontent-length: 0\r\n\r\n";
+            return (answer.as_bytes().to_vec(), true);
+        }
+        (b"HTTP/1.1 202 Accepted\r\ncontent-length: 0\r\n\r\n".to_vec(), false)
+    })
+    .await;
+    let (code, logs) = run_faulty_against(api).await;
+    assert_eq!(code, Some(1), "{logs}");
+    let requests = requests.lock().unwrap().clone();
+    assert_eq!(requests.len(), 3, "{requests:#?}");
+    assert!(requests[0].starts_with("GET /2018-06-01/runtime/invocation/next"));
+    assert!(
+        requests[1].starts_with("POST /2018-06-01/runtime/invocation/cut-1/error")
+            && requests[1].contains("Lambdo.TruncatedEvent"),
+        "{requests:#?}"
+    );
+    assert!(requests[2].starts_with("GET /2018-06-01/runtime/invocation/next"));
+    assert!(logs.contains("the event did not arrive whole"), "{logs}");
+    assert!(!logs.contains("panicked"), "{logs}");
+}

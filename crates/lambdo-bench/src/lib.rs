@@ -13,6 +13,19 @@
 
 pub mod records;
 
+/// The Tokio runtime a benchmark bootstrap runs on: what `#[tokio::main]` builds, or
+/// with `LAMBDO_BENCH_RUNTIME=current_thread` what
+/// `#[tokio::main(flavor = "current_thread")]` builds.
+pub fn tokio_runtime() -> tokio::runtime::Runtime {
+    let current_thread = std::env::var("LAMBDO_BENCH_RUNTIME").is_ok_and(|flavor| flavor == "current_thread");
+    let mut builder = if current_thread {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+    };
+    builder.enable_all().build().expect("a Tokio runtime")
+}
+
 use axum::{extract::Path, routing::get, Router};
 use bytes::Bytes;
 use lambda_http::{request::LambdaRequest, Adapter};
@@ -73,6 +86,11 @@ impl Default for Lambdo {
 }
 
 impl Lambdo {
+    /// The function, as a bootstrap runs it.
+    pub fn into_function(self) -> lambdo::Function {
+        self.function
+    }
+
     /// Event bytes → response bytes.
     pub async fn handle(&self, event: &Bytes) -> Vec<u8> {
         // lambdo's runtime layer takes the invocation body as the Runtime API client

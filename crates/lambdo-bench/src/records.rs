@@ -157,6 +157,11 @@ impl LambdoRecords {
         }
     }
 
+    /// The function, as a bootstrap runs it.
+    pub fn into_function(self) -> lambdo::Function {
+        self.function
+    }
+
     /// The event's bytes in, the response's bytes out.
     pub async fn handle(&self, event: &Bytes) -> Vec<u8> {
         let response = self
@@ -195,7 +200,8 @@ pub fn hand_written_sqs(event: &[u8]) -> Vec<u8> {
     as_lambda_runtime(event, on_sqs_event)
 }
 
-async fn on_sqs_event(event: LambdaEvent<SqsEvent>) -> Result<SqsBatchResponse, lambda_runtime::Error> {
+/// The hand-written consumer's handler, as it is given to `lambda_runtime::run`.
+pub async fn on_sqs_event(event: LambdaEvent<SqsEvent>) -> Result<SqsBatchResponse, lambda_runtime::Error> {
     let mut response = SqsBatchResponse::default();
     for SqsMessage { message_id, body, .. } in event.payload.records {
         let accepted = serde_json::from_str::<Order>(body.as_deref().unwrap_or_default())

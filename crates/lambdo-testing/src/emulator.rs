@@ -74,6 +74,17 @@ impl FunctionConfig {
         self
     }
 
+    /// Invocations the function takes at once (`AWS_LAMBDA_MAX_CONCURRENCY`), as on
+    /// Lambda Managed Instances. Without it, one at a time.
+    ///
+    /// ```
+    /// let config = lambdo_testing::FunctionConfig::new("target/release/order-worker").max_concurrency(8);
+    /// # let _ = config;
+    /// ```
+    pub fn max_concurrency(self, invocations: usize) -> Self {
+        self.env("AWS_LAMBDA_MAX_CONCURRENCY", invocations.to_string())
+    }
+
     /// Also print the function's output lines on this process's stderr.
     pub fn echo_logs(mut self, echo: bool) -> Self {
         self.echo_logs = echo;
@@ -104,6 +115,20 @@ pub struct LogLine {
     pub text: String,
 }
 
+/// How [`Emulator::shutdown`] ended the function's process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Shutdown {
+    /// No process was running.
+    NotRunning,
+    /// No extension was registered: Lambda sends no SIGTERM, it kills the process.
+    Killed,
+    /// The process exited within the shutdown window after SIGTERM.
+    Exited(std::process::ExitStatus),
+    /// The process was still running at the end of the window, and was killed.
+    KilledAfterWindow(Duration),
+}
+
 /// What one invocation did and how long it took.
 #[derive(Debug, Clone)]
 pub struct Invocation {
@@ -120,7 +145,7 @@ pub struct Invocation {
     pub duration: Duration,
 }
 
-/// A `bootstrap` binary run the way Lambda runs it, one invocation at a time.
+/// A `bootstrap` binary run the way Lambda runs it.
 ///
 /// ```no_run
 /// # async fn example() -> std::io::Result<()> {
@@ -159,16 +184,22 @@ impl Emulator {
     }
 
     /// Invokes the function on behalf of `caller` (client context, Cognito identity).
+    ///
+    /// Invocations may be made concurrently (`join_all` over several `invoke`s): a
+    /// function with [`FunctionConfig::max_concurrency`] above 1 takes up to that many
+    /// at once, as on Lambda Managed Instances; otherwise they queue for its next poll.
     pub async fn invoke_as(&self, event: &Value, caller: Caller) -> Invocation {
-        let mut process = self.process.lock().await;
-        let cold_start = match process.as_mut().map(Child::try_wait) {
-            Some(Ok(None)) => false,
-            _ => {
-                match self.spawn() {
-                    Ok(child) => *process = Some(child),
-                    Err(err) => return failed("", "Runtime.InvalidEntrypoint", err.to_string(), true),
+        let cold_start = {
+            let mut process = self.process.lock().await;
+            match process.as_mut().map(Child::try_wait) {
+                Some(Ok(None)) => false,
+                _ => {
+                    match self.spawn() {
+                        Ok(child) => *process = Some(child),
+                        Err(err) => return failed("", "Runtime.InvalidEntrypoint", err.to_string(), true),
+                    }
+                    true
                 }
-                true
             }
         };
         let spawned = Instant::now();
@@ -197,7 +228,7 @@ impl Emulator {
                     break Ok(Outcome::Error(diagnostic));
                 }
                 () = tokio::time::sleep(EXIT_POLL) => {
-                    if let Some(status) = process.as_mut().and_then(|child| child.try_wait().ok().flatten()) {
+                    if let Some(status) = self.exit_status().await {
                         let message = format!("the function's process exited ({status}) before answering");
                         sandbox_failed = true;
                         break Ok(Outcome::Error(diagnostic("Runtime.ExitError", message)));
@@ -208,13 +239,13 @@ impl Emulator {
         let outcome = match answer {
             Ok(outcome) => {
                 if sandbox_failed {
-                    self.kill(&mut process).await;
+                    self.stop().await;
                 }
                 outcome
             }
             Err(InvokeError::Timeout(timeout)) => {
                 // Lambda stops the whole sandbox; the next invocation is a cold start.
-                self.kill(&mut process).await;
+                self.stop().await;
                 let message = format!(
                     "{request_id} Task timed out after {:.2} seconds",
                     timeout.as_secs_f64()
@@ -222,7 +253,7 @@ impl Emulator {
                 Outcome::Error(diagnostic("Sandbox.Timedout", message))
             }
             Err(err) => {
-                self.kill(&mut process).await;
+                self.stop().await;
                 Outcome::Error(diagnostic("Runtime.Unknown", err.to_string()))
             }
         };
@@ -233,6 +264,47 @@ impl Emulator {
             cold_start,
             init: cold_start.then(|| taken_at.saturating_duration_since(spawned)),
             duration: taken_at.elapsed(),
+        }
+    }
+
+    /// How the function's process ended, if it has.
+    async fn exit_status(&self) -> Option<std::process::ExitStatus> {
+        let mut process = self.process.lock().await;
+        process.as_mut().and_then(|child| child.try_wait().ok().flatten())
+    }
+
+    /// Ends the execution environment as Lambda does when it reclaims it: a function
+    /// with an extension registered gets SIGTERM and Lambda's shutdown window (500 ms
+    /// with internal extensions only, 2 s when one is subscribed to `SHUTDOWN`, as
+    /// external extensions are) to exit; then, or at once without extensions, the
+    /// process is killed.
+    #[cfg(unix)]
+    pub async fn shutdown(&self) -> Shutdown {
+        let mut process = self.process.lock().await;
+        let Some(mut child) = process.take() else {
+            return Shutdown::NotRunning;
+        };
+        if self.api.extensions().is_empty() {
+            let _ = child.kill().await;
+            return Shutdown::Killed;
+        }
+        let window = if self.api.shutdown_subscribers() > 0 {
+            Duration::from_secs(2)
+        } else {
+            Duration::from_millis(500)
+        };
+        self.api.begin_shutdown();
+        if let Some(pid) = child.id().and_then(|pid| i32::try_from(pid).ok()) {
+            // The pid is this emulator's own child, not reaped yet (`child` holds it).
+            let _ =
+                nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), nix::sys::signal::Signal::SIGTERM);
+        }
+        match tokio::time::timeout(window, child.wait()).await {
+            Ok(Ok(status)) => Shutdown::Exited(status),
+            _ => {
+                let _ = child.kill().await;
+                Shutdown::KilledAfterWindow(window)
+            }
         }
     }
 
@@ -261,7 +333,9 @@ impl Emulator {
     /// Stops the function's process, if one is running.
     pub async fn stop(&self) {
         let mut process = self.process.lock().await;
-        self.kill(&mut process).await;
+        if let Some(mut child) = process.take() {
+            let _ = child.kill().await;
+        }
     }
 
     /// Serves `POST /2015-03-31/functions/function/invocations` on `listener`, the
@@ -310,12 +384,6 @@ impl Emulator {
                 logs.lock().expect("lock").push(LogLine { stream, text });
             }
         });
-    }
-
-    async fn kill(&self, process: &mut Option<Child>) {
-        if let Some(mut child) = process.take() {
-            let _ = child.kill().await;
-        }
     }
 }
 

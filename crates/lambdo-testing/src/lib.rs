@@ -21,7 +21,7 @@ mod sqs_event;
 mod stream_event;
 
 pub use client::{batch_failures, InvokeResult, TestClient, TestResponse};
-pub use emulator::{Emulator, FunctionConfig, Invocation, LogLine, LogStream};
+pub use emulator::{Emulator, FunctionConfig, Invocation, LogLine, LogStream, Shutdown};
 pub use http_event::{HttpEvent, PayloadVersion};
 pub use logs::{CaptureGuard, CapturedLogs};
 pub use notification_event::{eventbridge_event, s3_event, scheduled_event, sns_event, sns_notification};

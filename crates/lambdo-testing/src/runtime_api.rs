@@ -2,7 +2,9 @@
 //!
 //! It speaks the Runtime API's invocation protocol (`next`, `response`, `error`,
 //! `init/error`) with Lambda's headers, so a function built for Lambda runs unchanged:
-//! start it with `AWS_LAMBDA_RUNTIME_API` set to [`RuntimeApi::address`].
+//! start it with `AWS_LAMBDA_RUNTIME_API` set to [`RuntimeApi::address`]. Of the
+//! Extensions API it serves registration and `event/next`, which delivers the
+//! `SHUTDOWN` event to extensions subscribed to it (not `INVOKE` events).
 
 use std::{
     collections::HashMap,
@@ -83,6 +85,17 @@ struct Shared {
     function_name: Mutex<String>,
     /// A `Lambda-Runtime-Deadline-Ms` sent whatever the invocation's timeout.
     fixed_deadline_ms: Mutex<Option<u64>>,
+    /// Extensions registered, in order.
+    extensions: Mutex<Vec<Extension>>,
+    /// Set when the environment shuts down: extensions' `event/next` answer `SHUTDOWN`.
+    shutting_down: tokio::sync::watch::Sender<bool>,
+}
+
+#[derive(Debug, Clone)]
+struct Extension {
+    name: String,
+    id: String,
+    events: Vec<String>,
 }
 
 #[derive(Debug)]
@@ -147,6 +160,8 @@ impl RuntimeApi {
             sequence: AtomicU64::new(1),
             function_name: Mutex::new("test".to_owned()),
             fixed_deadline_ms: Mutex::new(None),
+            extensions: Mutex::new(Vec::new()),
+            shutting_down: tokio::sync::watch::channel(false).0,
         });
         let router = Router::new()
             .route("/2018-06-01/runtime/invocation/next", get(next_invocation))
@@ -156,6 +171,8 @@ impl RuntimeApi {
             )
             .route("/2018-06-01/runtime/invocation/{id}/error", post(post_error))
             .route("/2018-06-01/runtime/init/error", post(post_init_error))
+            .route("/2020-01-01/extension/register", post(register_extension))
+            .route("/2020-01-01/extension/event/next", get(next_extension_event))
             // Lambda's own limit is checked in `post_response`, the way Lambda reports it.
             .layer(axum::extract::DefaultBodyLimit::disable())
             .with_state(Arc::clone(&shared));
@@ -305,6 +322,35 @@ impl RuntimeApi {
         }
     }
 
+    /// The names of the extensions registered so far, in order.
+    ///
+    /// ```
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let api = lambdo_testing::RuntimeApi::start().await.unwrap();
+    /// assert!(api.extensions().is_empty());
+    /// # });
+    /// ```
+    pub fn extensions(&self) -> Vec<String> {
+        lock(&self.shared.extensions)
+            .iter()
+            .map(|extension| extension.name.clone())
+            .collect()
+    }
+
+    /// How many registered extensions are subscribed to `SHUTDOWN`.
+    pub(crate) fn shutdown_subscribers(&self) -> usize {
+        lock(&self.shared.extensions)
+            .iter()
+            .filter(|extension| extension.events.iter().any(|event| event == "SHUTDOWN"))
+            .count()
+    }
+
+    /// Starts the environment's shutdown: extensions subscribed to `SHUTDOWN` get the
+    /// event (reason `spindown`) from their `event/next`.
+    pub fn begin_shutdown(&self) {
+        self.shared.shutting_down.send_replace(true);
+    }
+
     /// The error the function reported from its initialisation, if any.
     pub fn init_error(&self) -> Option<Diagnostic> {
         self.shared.init_error.lock().expect("lock").clone()
@@ -398,6 +444,99 @@ async fn post_init_error(State(shared): State<Arc<Shared>>, headers: HeaderMap, 
     *shared.init_error.lock().expect("lock") = Some(parse_diagnostic(&headers, &body));
     shared.init_error_posted.notify_waiters();
     StatusCode::ACCEPTED
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+#[derive(serde::Deserialize)]
+struct Registration {
+    #[serde(default)]
+    events: Vec<String>,
+}
+
+/// `POST /2020-01-01/extension/register`: the extension's name in
+/// `Lambda-Extension-Name`, the events it wants in the body.
+async fn register_extension(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
+    let Some(name) = headers
+        .get("lambda-extension-name")
+        .and_then(|name| name.to_str().ok())
+        .filter(|name| !name.is_empty())
+    else {
+        return extension_error(
+            StatusCode::BAD_REQUEST,
+            "Extension.InvalidRequest",
+            "Lambda-Extension-Name is missing",
+        );
+    };
+    let Ok(registration) = serde_json::from_slice::<Registration>(&body) else {
+        return extension_error(
+            StatusCode::BAD_REQUEST,
+            "Extension.InvalidRequest",
+            "the body is not a registration",
+        );
+    };
+    let mut extensions = lock(&shared.extensions);
+    if extensions.iter().any(|extension| extension.name == name) {
+        return extension_error(
+            StatusCode::FORBIDDEN,
+            "Extension.AlreadyRegistered",
+            "the name is taken",
+        );
+    }
+    let id = format!("00000000-0000-4000-9000-{:012x}", extensions.len() + 1);
+    extensions.push(Extension {
+        name: name.to_owned(),
+        id: id.clone(),
+        events: registration.events,
+    });
+    let mut response_headers = HeaderMap::new();
+    response_headers.insert("lambda-extension-identifier", id.parse().expect("a header value"));
+    let body = serde_json::json!({
+        "functionName": lock(&shared.function_name).clone(),
+        "functionVersion": "$LATEST",
+        "handler": "bootstrap",
+    });
+    (response_headers, axum::Json(body)).into_response()
+}
+
+/// `GET /2020-01-01/extension/event/next`: `SHUTDOWN` when the environment shuts
+/// down, to an extension subscribed to it; otherwise it never answers.
+async fn next_extension_event(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
+    let id = headers
+        .get("lambda-extension-identifier")
+        .and_then(|id| id.to_str().ok());
+    let extension = lock(&shared.extensions)
+        .iter()
+        .find(|extension| Some(extension.id.as_str()) == id)
+        .cloned();
+    let Some(extension) = extension else {
+        return extension_error(
+            StatusCode::FORBIDDEN,
+            "Extension.Unknown",
+            "unknown Lambda-Extension-Identifier",
+        );
+    };
+    let mut shutting_down = shared.shutting_down.subscribe();
+    if extension.events.iter().any(|event| event == "SHUTDOWN")
+        && shutting_down.wait_for(|down| *down).await.is_ok()
+    {
+        let deadline =
+            SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default() + Duration::from_secs(2);
+        let event = serde_json::json!({
+            "eventType": "SHUTDOWN",
+            "shutdownReason": "spindown",
+            "deadlineMs": deadline.as_millis() as u64,
+        });
+        return axum::Json(event).into_response();
+    }
+    std::future::pending().await
+}
+
+fn extension_error(status: StatusCode, error_type: &str, message: &str) -> Response {
+    let body = serde_json::json!({"errorType": error_type, "errorMessage": message});
+    (status, axum::Json(body)).into_response()
 }
 
 fn complete(shared: &Shared, id: &str, outcome: Outcome) -> StatusCode {

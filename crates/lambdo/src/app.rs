@@ -11,6 +11,7 @@ use crate::{
     eventbridge::{EventBridge, EventBridgePayload},
     function::Function,
     guard::erase_record,
+    hooks::ShutdownHooks,
     http::{Cors, CorsError, HttpSource, DEFAULT_BODY_LIMIT},
     invoke::InvokeSource,
     kinesis::KinesisRecord,
@@ -63,6 +64,7 @@ pub struct App<S = ()> {
     body_limit: usize,
     metrics: Option<MetricsConfig>,
     cors: Option<Cors>,
+    shutdown: ShutdownHooks,
 }
 
 impl<S> App<S>
@@ -81,6 +83,7 @@ where
             body_limit: DEFAULT_BODY_LIMIT,
             metrics: None,
             cors: None,
+            shutdown: ShutdownHooks::default(),
         }
     }
 
@@ -584,7 +587,45 @@ where
         Ok(Function::new(
             sources.into_dispatcher(router),
             self.metrics.unwrap_or_else(MetricsConfig::default_for_app),
+            self.shutdown,
         ))
+    }
+
+    /// Runs `hook` with the app's state when the process ends: on SIGTERM in Lambda
+    /// (before the execution environment is shut down), when the local server stops.
+    /// For what must not be lost with the process: buffers to flush, connections to
+    /// close. Hooks run in the order they were added.
+    ///
+    /// In Lambda the hooks have the shutdown window Lambda gives (500 ms when only
+    /// lambdo's internal extension is registered, which it registers for them: Lambda
+    /// sends SIGTERM only to functions with an extension). A hook that panics is
+    /// logged and the next one runs.
+    ///
+    /// ```no_run
+    /// use lambdo::App;
+    ///
+    /// #[derive(Clone)]
+    /// struct AppState { audit: std::sync::Arc<tokio::sync::Mutex<Vec<String>>> }
+    ///
+    /// # async fn example() -> Result<(), lambdo::BoxError> {
+    /// let state = AppState { audit: Default::default() };
+    /// App::new(state)
+    ///     .on_shutdown(|state: AppState| async move {
+    ///         let pending = state.audit.lock().await.len();
+    ///         tracing::info!(pending, "flushing the audit buffer");
+    ///     })
+    ///     .run()
+    ///     .await
+    /// # }
+    /// ```
+    pub fn on_shutdown<F, Fut>(self, hook: F) -> Self
+    where
+        F: FnOnce(S) -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = ()> + Send + 'static,
+    {
+        let state = self.sources.state.clone();
+        self.shutdown.push(Box::new(move || Box::pin(hook(state))));
+        self
     }
 
     /// Runs the function: against the Lambda Runtime API when `AWS_LAMBDA_RUNTIME_API` is

@@ -19,6 +19,7 @@ use tracing::Instrument;
 use crate::{
     dispatch::{Dispatch, Dispatcher},
     error::panic_message,
+    hooks::ShutdownHooks,
     metrics::{self, MetricsConfig},
     Context, Error,
 };
@@ -46,6 +47,7 @@ pub struct Function {
     /// Set by the first invocation: every later one is warm.
     warm: Arc<AtomicBool>,
     metrics: Arc<MetricsConfig>,
+    shutdown: ShutdownHooks,
 }
 
 impl std::fmt::Debug for Function {
@@ -58,11 +60,16 @@ impl std::fmt::Debug for Function {
 }
 
 impl Function {
-    pub(crate) fn new<S: Send + Sync + 'static>(dispatcher: Dispatcher<S>, metrics: MetricsConfig) -> Self {
+    pub(crate) fn new<S: Send + Sync + 'static>(
+        dispatcher: Dispatcher<S>,
+        metrics: MetricsConfig,
+        shutdown: ShutdownHooks,
+    ) -> Self {
         Function {
             dispatch: Arc::new(dispatcher),
             warm: Arc::new(AtomicBool::new(false)),
             metrics: Arc::new(metrics),
+            shutdown,
         }
     }
 
@@ -99,6 +106,31 @@ impl Function {
                 result
             })
             .await
+    }
+
+    /// Runs the app's shutdown hooks (see [`App::on_shutdown`](crate::App::on_shutdown)),
+    /// in the order they were added, once: a later call runs none. [`crate::run`] calls
+    /// it on SIGTERM in Lambda and when the local server stops.
+    ///
+    /// ```
+    /// use std::sync::{atomic::{AtomicBool, Ordering}, Arc};
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let flushed = Arc::new(AtomicBool::new(false));
+    /// let function = lambdo::App::new(Arc::clone(&flushed))
+    ///     .on_shutdown(|flushed| async move { flushed.store(true, Ordering::SeqCst) })
+    ///     .into_function();
+    /// function.shutdown().await;
+    /// assert!(flushed.load(Ordering::SeqCst));
+    /// # });
+    /// ```
+    pub async fn shutdown(&self) {
+        self.shutdown.run().await;
+    }
+
+    /// The app's shutdown hooks, still to run.
+    pub(crate) fn shutdown_hooks(&self) -> ShutdownHooks {
+        self.shutdown.clone()
     }
 
     /// This function as [`crate::run`] serves it: default metrics go to stdout.

@@ -125,6 +125,7 @@ mod extract;
 mod function;
 mod guard;
 mod handler;
+mod hooks;
 pub mod http;
 mod invoke;
 pub mod kinesis;

@@ -68,6 +68,7 @@ pub(crate) async fn serve(function: Function, address: SocketAddr) -> Result<(),
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await?;
+    function.shutdown().await;
     eprintln!("lambdo: stopped");
     Ok(())
 }

@@ -497,29 +497,18 @@ pub(crate) fn install_default(in_lambda: bool) {
         Err(_) => in_lambda,
     };
     let filter = FilterSetting::from_env().layer();
-    // `lambda_runtime` logs every failed invocation again, as the error's `Debug`
-    // (lambdo has logged it already, once, with the invocation's fields); lambdo
-    // catches panics itself, so that layer has nothing else to say.
-    let once = tracing_subscriber::filter::filter_fn(|metadata| {
-        metadata.target() != "lambda_runtime::layers::panic"
-    });
     // A program (or a test) that installed its own subscriber keeps it: `try_init`
     // fails then, and that is fine.
     if json {
         let _ = tracing_subscriber::registry()
             .with(filter)
-            .with(once)
             .with(JsonLogLayer::stdout().without_record_spans())
             .try_init();
     } else {
         let text = tracing_subscriber::fmt::layer()
             .with_ansi(!in_lambda)
             .with_writer(std::io::stderr);
-        let _ = tracing_subscriber::registry()
-            .with(filter)
-            .with(once)
-            .with(text)
-            .try_init();
+        let _ = tracing_subscriber::registry().with(filter).with(text).try_init();
     }
 }
 
