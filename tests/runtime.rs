@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use futures_util::future::join_all;
-use lambdo_testing::{Emulator, FunctionConfig, Invocation, Outcome, Shutdown, SqsBatch};
+use lambdo_testing::{Emulator, FunctionConfig, Invocation, Outcome, RuntimeApi, Shutdown, SqsBatch};
 use lambdo_tests::failures;
 use serde_json::{json, Value};
 
@@ -159,4 +159,161 @@ async fn hooks_that_outlast_the_shutdown_window_are_cut_short() {
         emulator.shutdown().await,
         Shutdown::KilledAfterWindow(Duration::from_millis(500))
     );
+}
+
+fn function_url_get(path: &str) -> Value {
+    let request = http::Request::get(path).body(Vec::new()).unwrap();
+    lambdo_testing::HttpEvent::new(lambdo_testing::PayloadVersion::FunctionUrl).from_request(&request)
+}
+
+/// The probe under a bare Runtime API, for reading a stream as it comes.
+async fn probe_process(api: &RuntimeApi) -> tokio::process::Child {
+    tokio::process::Command::new(env!("CARGO_BIN_EXE_probe"))
+        .envs(api.lambda_env("probe"))
+        .stdout(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_function_url_response_streams_its_head_first_then_each_chunk_as_it_is_made() {
+    let api = RuntimeApi::start().await.unwrap();
+    let _process = probe_process(&api).await;
+    let mut stream = api
+        .invoke_streaming(&function_url_get("/ticks"), Duration::from_secs(10))
+        .await
+        .unwrap();
+    assert_eq!(
+        stream.content_type(),
+        Some("application/vnd.awslambda.http-integration-response")
+    );
+    // The head, then `tick 1`, before the route has made the next ones.
+    let mut read = Vec::new();
+    let head = loop {
+        read.extend_from_slice(&stream.next_chunk().await.expect("the head"));
+        if let Some(end) = read.windows(8).position(|window| window == [0; 8]) {
+            let head: Value = serde_json::from_slice(&read[..end]).unwrap();
+            read.drain(..end + 8);
+            break head;
+        }
+    };
+    assert_eq!(head["statusCode"], 200);
+    assert_eq!(head["headers"]["content-type"], "text/plain");
+    assert_eq!(head["cookies"], json!(["session=1; Secure"]));
+    let mut arrivals = Vec::new();
+    let started = std::time::Instant::now();
+    while let Some(chunk) = stream.next_chunk().await {
+        read.extend_from_slice(&chunk);
+        arrivals.push(started.elapsed());
+    }
+    assert_eq!(String::from_utf8(read).unwrap(), "tick 1\ntick 2\ntick 3\n");
+    assert!(stream.error().is_none(), "{:?}", stream.error());
+    // The last tick came ~400 ms after the first: they were not held back and sent
+    // together at the end.
+    let spread = arrivals.last().unwrap().saturating_sub(arrivals[0]);
+    assert!(spread >= Duration::from_millis(300), "{arrivals:?}");
+
+    // The process goes on to the next invocation.
+    let outcome = api
+        .invoke(&json!({"tag": 9}), Duration::from_secs(10))
+        .await
+        .unwrap();
+    assert!(
+        matches!(outcome, Outcome::Response(ref answer) if answer["tag"] == 9),
+        "{outcome:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_stream_that_fails_midway_ends_with_lambdas_error_trailers() {
+    let emulator = Emulator::start(probe()).await.unwrap();
+    let invocation = emulator.invoke(&function_url_get("/broken")).await;
+    let Outcome::Streamed(streamed) = &invocation.outcome else {
+        panic!("expected a stream, got {:?}", invocation.outcome);
+    };
+    let (head, body) = streamed.http_parts().unwrap();
+    assert_eq!(head["statusCode"], 200);
+    assert_eq!(body, b"first\n");
+    let error = streamed.error.as_ref().expect("the error trailers");
+    assert_eq!(error.error_type, "Lambdo.ResponseStream");
+    assert!(error.error_message.contains("the disk went away"), "{error:?}");
+    // One log line says so, with the invocation's request id.
+    let lines = emulator.stdout_json();
+    let failed: Vec<&Value> = lines
+        .iter()
+        .filter(|line| line["message"] == "the response stream failed midway")
+        .collect();
+    assert_eq!(failed.len(), 1, "{lines:#?}");
+    assert_eq!(failed[0]["requestId"], invocation.request_id.as_str());
+    // And the process serves the next invocation.
+    let next = emulator.invoke(&json!({"tag": 2})).await;
+    assert_eq!(answer(&next)["tag"], 2);
+    emulator.stop().await;
+}
+
+#[tokio::test]
+async fn other_http_events_and_buffered_callers_get_the_buffered_response() {
+    let emulator = Emulator::start(probe()).await.unwrap();
+    let request = http::Request::get("/ticks").body(Vec::new()).unwrap();
+    let event = lambdo_testing::HttpEvent::new(lambdo_testing::PayloadVersion::HttpV2).from_request(&request);
+    let invocation = emulator.invoke(&event).await;
+    let answer = answer(&invocation);
+    assert_eq!(answer["statusCode"], 200);
+    assert_eq!(answer["body"], "tick 1\ntick 2\ntick 3\n");
+    assert_eq!(answer["cookies"], json!(["session=1; Secure"]));
+    emulator.stop().await;
+}
+
+#[tokio::test]
+async fn local_mode_streams_the_same_route() {
+    use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
+    let mut process = tokio::process::Command::new(env!("CARGO_BIN_EXE_probe"))
+        .env_remove("AWS_LAMBDA_RUNTIME_API")
+        .env("LAMBDO_LOCAL_ADDR", "127.0.0.1:0")
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    // Its first line names the address it serves.
+    let mut stderr = tokio::io::BufReader::new(process.stderr.take().unwrap()).lines();
+    let first = tokio::time::timeout(Duration::from_secs(10), stderr.next_line())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    let address = first
+        .split("http://")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no address in {first:?}"))
+        .to_owned();
+    let mut socket = tokio::net::TcpStream::connect(&address).await.unwrap();
+    let request = format!("GET /ticks HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n");
+    socket.write_all(request.as_bytes()).await.unwrap();
+    let started = std::time::Instant::now();
+    let mut arrivals = Vec::new();
+    let mut received = Vec::new();
+    let mut buffer = [0; 4096];
+    loop {
+        let read = tokio::time::timeout(Duration::from_secs(10), socket.read(&mut buffer))
+            .await
+            .unwrap()
+            .unwrap();
+        if read == 0 {
+            break;
+        }
+        received.extend_from_slice(&buffer[..read]);
+        arrivals.push((
+            started.elapsed(),
+            String::from_utf8_lossy(&buffer[..read]).contains("tick 3"),
+        ));
+    }
+    let text = String::from_utf8_lossy(&received);
+    assert!(text.starts_with("HTTP/1.1 200 OK"), "{text}");
+    assert!(text.contains("tick 1\n") && text.contains("tick 3\n"), "{text}");
+    // `tick 3` came well after the head: the body was streamed, not buffered.
+    let (last, _) = arrivals.iter().find(|(_, has_last)| *has_last).unwrap();
+    assert!(*last >= Duration::from_millis(300), "{arrivals:?}");
+    assert!(arrivals[0].0 < Duration::from_millis(300), "{arrivals:?}");
 }

@@ -8,6 +8,8 @@
 //! - an SQS batch of `{"fail": bool, "together": k}` jobs fails the jobs that say so,
 //!   and those that did not see `k` jobs in flight at once (waiting for them as an
 //!   invocation does);
+//! - `GET /ticks` (streamed to Function URLs) sends `tick 1`…`tick 3`, 200 ms apart,
+//!   and `GET /broken` one line and then fails;
 //! - with `PROBE_SHUTDOWN=quick` (or `slow`, which takes 5 s) a shutdown hook logs
 //!   `shutdown hook ran` (and, with `PROBE_SHUTDOWN_FILE`, writes it there).
 
@@ -87,9 +89,46 @@ async fn job(message: Message<Job>) -> Result<(), String> {
     Ok(())
 }
 
+/// Three lines, 200 ms apart: `tick 1` … `tick 3`.
+async fn ticks() -> impl axum::response::IntoResponse {
+    let ticks = futures_util::stream::unfold(1, |n| async move {
+        if n > 3 {
+            return None;
+        }
+        if n > 1 {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        tracing::info!(tick = n, "ticking");
+        Some((Ok::<_, std::convert::Infallible>(format!("tick {n}\n")), n + 1))
+    });
+    (
+        [
+            ("content-type", "text/plain"),
+            ("set-cookie", "session=1; Secure"),
+        ],
+        axum::body::Body::from_stream(ticks),
+    )
+}
+
+/// One line, then a failure.
+async fn broken() -> axum::body::Body {
+    let chunks = futures_util::stream::iter([
+        Ok("first\n".to_owned()),
+        Err(std::io::Error::other("the disk went away")),
+    ]);
+    axum::body::Body::from_stream(chunks)
+}
+
 #[tokio::main]
 async fn main() -> Result<(), lambdo::BoxError> {
-    let app = App::new(()).invoke(probe).sqs(job);
+    let routes = axum::Router::new()
+        .route("/ticks", axum::routing::get(ticks))
+        .route("/broken", axum::routing::get(broken));
+    let app = App::new(())
+        .invoke(probe)
+        .sqs(job)
+        .http(routes)
+        .stream_function_urls();
     let app = match std::env::var("PROBE_SHUTDOWN").as_deref() {
         Ok(speed) => {
             let slow = speed == "slow";

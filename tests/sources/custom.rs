@@ -88,7 +88,11 @@ where
         for id in &self.receipts.message_ids {
             (self.source.on_mail)(state, id);
         }
-        Box::pin(async { Ok(serde_json::value::RawValue::from_string("null".to_owned()).unwrap()) })
+        Box::pin(async {
+            Ok(serde_json::value::RawValue::from_string("null".to_owned())
+                .unwrap()
+                .into())
+        })
     }
 }
 

@@ -57,9 +57,29 @@ fn todo(id: u64) -> Todo {
     }
 }
 
+/// A todo to create, as `POST /todos` takes it.
+#[derive(Debug, serde::Deserialize)]
+pub struct NewTodo {
+    /// What to do.
+    pub title: String,
+}
+
+async fn create_todo(
+    axum::Json(new): axum::Json<NewTodo>,
+) -> (http::StatusCode, axum::Json<serde_json::Value>) {
+    let created = serde_json::json!({"id": 7, "title": new.title, "completed": false});
+    (http::StatusCode::CREATED, axum::Json(created))
+}
+
 /// The route under test, shared by lambdo and `lambda_http`.
 pub fn router() -> Router {
     Router::new().route("/todos/{id}", get(get_todo))
+}
+
+/// The end-to-end bootstraps' routes: [`router`]'s and `POST /todos` (a JSON body in,
+/// a JSON body out).
+pub fn bootstrap_router() -> Router {
+    router().route("/todos", axum::routing::post(create_todo))
 }
 
 /// A request context like the one the Runtime API gives.
@@ -86,9 +106,9 @@ impl Default for Lambdo {
 }
 
 impl Lambdo {
-    /// The function, as a bootstrap runs it.
-    pub fn into_function(self) -> lambdo::Function {
-        self.function
+    /// The function a bootstrap runs: [`bootstrap_router`]'s routes.
+    pub fn bootstrap_function() -> lambdo::Function {
+        lambdo::App::new(()).http(bootstrap_router()).into_function()
     }
 
     /// Event bytes → response bytes.

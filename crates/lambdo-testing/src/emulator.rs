@@ -225,16 +225,20 @@ impl Emulator {
                 () = &mut deadline => break Err(InvokeError::Timeout(timeout)),
                 diagnostic = self.api.init_error_posted() => {
                     sandbox_failed = true;
-                    break Ok(Outcome::Error(diagnostic));
+                    break Ok(crate::response_stream::Reply::Done(Outcome::Error(diagnostic)));
                 }
                 () = tokio::time::sleep(EXIT_POLL) => {
                     if let Some(status) = self.exit_status().await {
                         let message = format!("the function's process exited ({status}) before answering");
                         sandbox_failed = true;
-                        break Ok(Outcome::Error(diagnostic("Runtime.ExitError", message)));
+                        break Ok(crate::response_stream::Reply::Done(Outcome::Error(diagnostic("Runtime.ExitError", message))));
                     }
                 }
             }
+        };
+        let answer = match answer {
+            Ok(reply) => Ok(crate::response_stream::settle(reply, timeout).await),
+            Err(error) => Err(error),
         };
         let outcome = match answer {
             Ok(outcome) => {
@@ -398,6 +402,18 @@ async fn invoke_endpoint(State(emulator): State<Arc<Emulator>>, event: Bytes) ->
     let invocation = emulator.invoke(&event).await;
     match invocation.outcome {
         Outcome::Response(value) => axum::Json(value).into_response(),
+        // Read whole: the bytes as the function streamed them, with their content type.
+        Outcome::Streamed(streamed) => {
+            let mut response = axum::response::Response::new(axum::body::Body::from(streamed.bytes()));
+            if let Some(content_type) = streamed
+                .content_type
+                .as_deref()
+                .and_then(|value| HeaderValue::from_str(value).ok())
+            {
+                response.headers_mut().insert("content-type", content_type);
+            }
+            response
+        }
         Outcome::Error(diagnostic) => {
             let mut response = axum::Json(diagnostic).into_response();
             response

@@ -16,6 +16,7 @@ pub mod fixtures;
 mod http_event;
 mod logs;
 mod notification_event;
+mod response_stream;
 mod runtime_api;
 mod sqs_event;
 mod stream_event;
@@ -25,6 +26,7 @@ pub use emulator::{Emulator, FunctionConfig, Invocation, LogLine, LogStream, Shu
 pub use http_event::{HttpEvent, PayloadVersion};
 pub use logs::{CaptureGuard, CapturedLogs};
 pub use notification_event::{eventbridge_event, s3_event, scheduled_event, sns_event, sns_notification};
+pub use response_stream::{ResponseStream, StreamedResponse};
 pub use runtime_api::{Caller, InvokeError, Outcome, RuntimeApi};
 pub use sqs_event::SqsBatch;
 pub use stream_event::{DynamoDbStreamBatch, KinesisBatch};

@@ -28,6 +28,8 @@ use lambdo::Diagnostic;
 use serde_json::Value;
 use tokio::sync::{mpsc, oneshot};
 
+use crate::response_stream::{self, Reply, ResponseStream, StreamedResponse};
+
 /// What a function answered to one invocation.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -36,6 +38,8 @@ pub enum Outcome {
     Response(Value),
     /// `POST /runtime/invocation/{id}/error`: the reported `Diagnostic`.
     Error(Diagnostic),
+    /// A streamed `POST /runtime/invocation/{id}/response`, read whole.
+    Streamed(StreamedResponse),
 }
 
 /// Why [`RuntimeApi::invoke`] got no outcome.
@@ -48,6 +52,9 @@ pub enum InvokeError {
     /// The Runtime API stopped before the function answered.
     #[error("the runtime API stopped before the function answered")]
     Stopped,
+    /// [`RuntimeApi::invoke_streaming`]: the function answered without streaming.
+    #[error("the function answered without streaming: {0:?}")]
+    Buffered(Box<Outcome>),
 }
 
 /// A Runtime API on a loopback port; stops when dropped.
@@ -76,7 +83,7 @@ pub struct RuntimeApi {
 struct Shared {
     queue: mpsc::UnboundedSender<Pending>,
     next: tokio::sync::Mutex<mpsc::UnboundedReceiver<Pending>>,
-    in_flight: Mutex<HashMap<String, oneshot::Sender<Outcome>>>,
+    in_flight: Mutex<HashMap<String, oneshot::Sender<Reply>>>,
     init_error: Mutex<Option<Diagnostic>>,
     init_error_posted: tokio::sync::Notify,
     sequence: AtomicU64,
@@ -105,7 +112,7 @@ struct Pending {
     caller: Caller,
     event: Bytes,
     deadline_ms: u128,
-    reply: oneshot::Sender<Outcome>,
+    reply: oneshot::Sender<Reply>,
     taken: oneshot::Sender<Instant>,
 }
 
@@ -132,7 +139,7 @@ pub struct Caller {
 pub(crate) struct Submitted {
     pub(crate) request_id: String,
     pub(crate) taken: oneshot::Receiver<Instant>,
-    pub(crate) outcome: oneshot::Receiver<Outcome>,
+    pub(crate) outcome: oneshot::Receiver<Reply>,
 }
 
 const FUNCTION_ARN: &str = "arn:aws:lambda:eu-central-1:123456789012:function:";
@@ -261,7 +268,23 @@ impl RuntimeApi {
     pub async fn invoke(&self, event: &Value, timeout: Duration) -> Result<Outcome, InvokeError> {
         let submitted = self.submit(event, timeout, Caller::default())?;
         match tokio::time::timeout(timeout, submitted.outcome).await {
-            Ok(Ok(outcome)) => Ok(outcome),
+            Ok(Ok(reply)) => Ok(response_stream::settle(reply, timeout).await),
+            Ok(Err(_)) => Err(InvokeError::Stopped),
+            Err(_) => Err(InvokeError::Timeout(timeout)),
+        }
+    }
+
+    /// Queues `event` and returns the response stream as soon as the function starts
+    /// streaming it, to be read chunk by chunk as the chunks come.
+    pub async fn invoke_streaming(
+        &self,
+        event: &Value,
+        timeout: Duration,
+    ) -> Result<ResponseStream, InvokeError> {
+        let submitted = self.submit(event, timeout, Caller::default())?;
+        match tokio::time::timeout(timeout, submitted.outcome).await {
+            Ok(Ok(Reply::Stream(stream))) => Ok(stream),
+            Ok(Ok(Reply::Done(outcome))) => Err(InvokeError::Buffered(Box::new(outcome))),
             Ok(Err(_)) => Err(InvokeError::Stopped),
             Err(_) => Err(InvokeError::Timeout(timeout)),
         }
@@ -413,7 +436,31 @@ async fn next_invocation(State(shared): State<Arc<Shared>>) -> Response {
 /// Lambda's limit on a synchronous invocation's response payload.
 const RESPONSE_LIMIT: usize = 6 * 1024 * 1024;
 
-async fn post_response(State(shared): State<Arc<Shared>>, Path(id): Path<String>, body: Bytes) -> StatusCode {
+async fn post_response(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: axum::body::Body,
+) -> StatusCode {
+    let streaming = headers
+        .get("lambda-runtime-function-response-mode")
+        .is_some_and(|mode| mode == "streaming");
+    if streaming {
+        let Some(reply) = lock(&shared.in_flight).remove(&id) else {
+            return StatusCode::BAD_REQUEST;
+        };
+        let content_type = headers
+            .get("content-type")
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned);
+        let (stream, pump) = response_stream::read(content_type, body);
+        let _ = reply.send(Reply::Stream(stream));
+        pump.await;
+        return StatusCode::ACCEPTED;
+    }
+    let Ok(body) = axum::body::to_bytes(body, usize::MAX).await else {
+        return StatusCode::BAD_REQUEST;
+    };
     if body.len() > RESPONSE_LIMIT {
         let diagnostic = Diagnostic {
             error_type: "Function.ResponseSizeTooLarge".to_owned(),
@@ -542,7 +589,7 @@ fn extension_error(status: StatusCode, error_type: &str, message: &str) -> Respo
 fn complete(shared: &Shared, id: &str, outcome: Outcome) -> StatusCode {
     match shared.in_flight.lock().expect("lock").remove(id) {
         Some(reply) => {
-            let _ = reply.send(outcome);
+            let _ = reply.send(Reply::Done(outcome));
             StatusCode::ACCEPTED
         }
         None => StatusCode::BAD_REQUEST,

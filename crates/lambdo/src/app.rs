@@ -65,6 +65,7 @@ pub struct App<S = ()> {
     metrics: Option<MetricsConfig>,
     cors: Option<Cors>,
     shutdown: ShutdownHooks,
+    stream_function_urls: bool,
 }
 
 impl<S> App<S>
@@ -84,6 +85,7 @@ where
             metrics: None,
             cors: None,
             shutdown: ShutdownHooks::default(),
+            stream_function_urls: false,
         }
     }
 
@@ -572,6 +574,9 @@ where
         let cors = self.cors.as_ref().map(Cors::check).transpose()?;
         let router = sources.find::<HttpSource>().map(|http| {
             http.set_body_limit(self.body_limit);
+            if self.stream_function_urls {
+                http.stream_function_urls();
+            }
             if let Some(cors) = cors {
                 http.layer_router(cors);
             }
@@ -589,6 +594,44 @@ where
             self.metrics.unwrap_or_else(MetricsConfig::default_for_app),
             self.shutdown,
         ))
+    }
+
+    /// Streams the HTTP responses to Function URL events, for a Function URL with
+    /// `InvokeMode: RESPONSE_STREAM`: the status and headers go first, then the body as
+    /// the route produces it (server-sent events, a large download, chunks made over
+    /// time), up to Lambda's streaming limits instead of its 6 MB. A body that fails
+    /// midway ends the stream with the error (Lambda's error trailers) and a log line.
+    ///
+    /// Other HTTP events (API Gateway, ALB) are answered buffered, as their invokers
+    /// take them; so is a Function URL event through [`Function::call`] and local
+    /// mode's invoke endpoint. Local mode serves the routes themselves, streaming.
+    /// The Function URL's `InvokeMode` must be `RESPONSE_STREAM`: a `BUFFERED` one
+    /// cannot read a streamed response.
+    ///
+    /// ```no_run
+    /// use axum::{body::Body, routing::get, Router};
+    ///
+    /// async fn countdown() -> Body {
+    ///     let ticks = futures_util::stream::iter(["3\n", "2\n", "1\n"])
+    ///         .then(|tick| async move {
+    ///             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    ///             Ok::<_, std::convert::Infallible>(tick)
+    ///         });
+    ///     Body::from_stream(ticks)
+    /// }
+    /// # use futures_util::StreamExt;
+    ///
+    /// # async fn example() -> Result<(), lambdo::BoxError> {
+    /// lambdo::App::new(())
+    ///     .http(Router::new().route("/countdown", get(countdown)))
+    ///     .stream_function_urls()
+    ///     .run()
+    ///     .await
+    /// # }
+    /// ```
+    pub fn stream_function_urls(mut self) -> Self {
+        self.stream_function_urls = true;
+        self
     }
 
     /// Runs `hook` with the app's state when the process ends: on SIGTERM in Lambda

@@ -45,7 +45,7 @@ use serde_json::{value::RawValue, Map, Value as Json};
 
 use crate::{
     handler::{erase, ErasedHandler},
-    source::{EventReader, ReadError, Source, SourceFuture, Value},
+    source::{json_answer, EventReader, ReadError, Source, SourceFuture, Value},
     text::Text,
     BoxError, Context, Error, FromPayload, Handler,
 };
@@ -444,7 +444,7 @@ impl<'e, S: Send + Sync + 'static> EventReader<'e, S> for AuthorizerReader<'e, S
                 .map(|request| AuthorizerRequest::Request(Box::new(request))),
         };
         match request {
-            Ok(request) => (self.authorizer.handler)(request, &context, state),
+            Ok(request) => json_answer((self.authorizer.handler)(request, &context, state)),
             Err(error) => Box::pin(std::future::ready(Err(error))),
         }
     }

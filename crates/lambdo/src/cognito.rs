@@ -59,7 +59,7 @@ use serde_json::value::RawValue;
 
 use crate::{
     handler::{erase, ErasedHandler},
-    source::{read_json, EventReader, ReadError, Source, SourceFuture, Value},
+    source::{read_json, Answer, EventReader, ReadError, Source, SourceFuture, Value},
     text::Text,
     BoxError, Context, Error, FromPayload, Handler,
 };
@@ -137,7 +137,9 @@ impl<R, E: Into<BoxError>> IntoTriggerResponse<R> for Result<R, E> {
 }
 
 /// A registered trigger handler: it answers the `response` part, as raw JSON.
-type ResponseFn<S> = Box<dyn Fn(&Bytes, &Context, &S) -> SourceFuture<'static> + Send + Sync>;
+type ResponseFn<S> = Box<
+    dyn Fn(&Bytes, &Context, &S) -> crate::handler::BoxFuture<Result<Box<RawValue>, Error>> + Send + Sync,
+>;
 
 struct Route<S> {
     name: &'static str,
@@ -273,7 +275,7 @@ impl<'e, S: Send + Sync + 'static> EventReader<'e, S> for CognitoReader<'e, S> {
         let response = (route.respond)(event, &context, state);
         Box::pin(async move {
             let response = response.await?;
-            with_response(event, &response)
+            with_response(event, &response).map(Answer::from)
         })
     }
 }

@@ -15,7 +15,7 @@ use serde_json::value::RawValue;
 use crate::{
     handler::BoxFuture,
     invoke::InvokeSource,
-    source::{offer_raw, EventReader, KeyTable, Offer, ReadError, Source, Value},
+    source::{offer_raw, Answer, EventReader, KeyTable, Offer, ReadError, Source, Value},
     text::Text,
     Context, Error,
 };
@@ -116,18 +116,18 @@ pub(crate) struct Dispatcher<S> {
 /// A [`Dispatcher`] whatever its state's type: what a [`Function`](crate::Function)
 /// holds.
 pub(crate) trait Dispatch: Send + Sync {
-    fn call(self: Arc<Self>, event: Bytes, context: Context) -> BoxFuture<Result<Box<RawValue>, Error>>;
+    fn call(self: Arc<Self>, event: Bytes, context: Context) -> BoxFuture<Result<Answer, Error>>;
     fn router(&self) -> Option<Router>;
     fn sources(&self) -> Vec<&'static str>;
 }
 
 impl<S: Send + Sync + 'static> Dispatch for Dispatcher<S> {
-    fn call(self: Arc<Self>, event: Bytes, context: Context) -> BoxFuture<Result<Box<RawValue>, Error>> {
+    fn call(self: Arc<Self>, event: Bytes, context: Context) -> BoxFuture<Result<Answer, Error>> {
         Box::pin(async move {
             if self.sources.is_empty() {
                 // An invoke-only function takes every event: no need to read it.
                 if let Some(invoke) = &self.invoke {
-                    return invoke.call(event, &context, &self.state).await;
+                    return invoke.call(event, &context, &self.state).await.map(Answer::from);
                 }
             }
             let mut readers = self.read(&event)?;
@@ -147,7 +147,10 @@ impl<S: Send + Sync + 'static> Dispatch for Dispatcher<S> {
             };
             // Not kept across the call: this future stays small.
             drop(readers);
-            invoke.call(event.clone(), &context, &self.state).await
+            invoke
+                .call(event.clone(), &context, &self.state)
+                .await
+                .map(Answer::from)
         })
     }
 
@@ -400,7 +403,7 @@ mod tests {
 
         fn handle(self: Box<Self>, _event: &'e Bytes, _context: Context, _state: &'e ()) -> SourceFuture<'e> {
             let answer = format!("\"{} {}\"", self.name, self.kind.unwrap_or_default());
-            Box::pin(async move { Ok(serde_json::value::RawValue::from_string(answer).unwrap()) })
+            Box::pin(async move { Ok(serde_json::value::RawValue::from_string(answer).unwrap().into()) })
         }
     }
 

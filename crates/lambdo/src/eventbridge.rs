@@ -44,7 +44,7 @@ use serde::{de::DeserializeOwned, Deserialize};
 
 use crate::{
     guard::{self, RecordFn},
-    source::{EventReader, ReadError, Source, SourceFuture, Value},
+    source::{Answer, EventReader, ReadError, Source, SourceFuture, Value},
     text::Text,
     Context, Error, FromPayload,
 };
@@ -275,7 +275,9 @@ impl<'e, S: Send + Sync + 'static> EventReader<'e, S> for EventBridgeReader<'e, 
         let id = self.id;
         Box::pin(async move {
             let id = id.as_ref().map_or("", Text::as_str);
-            guard::run_one(id, EventBridgePayload(event.clone()), handler, &context, state).await
+            guard::run_one(id, EventBridgePayload(event.clone()), handler, &context, state)
+                .await
+                .map(Answer::from)
         })
     }
 }

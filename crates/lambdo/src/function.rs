@@ -21,6 +21,7 @@ use crate::{
     error::panic_message,
     hooks::ShutdownHooks,
     metrics::{self, MetricsConfig},
+    source::Answer,
     Context, Error,
 };
 
@@ -91,10 +92,20 @@ impl Function {
     /// assert_eq!(error.error_type(), "Lambdo.EventDecode");
     /// # });
     /// ```
+    ///
+    /// A response the app streams (see [`App::stream_function_urls`](crate::App::stream_function_urls))
+    /// is read whole and answered as the buffered response of its invoker.
     pub async fn call(&self, event: Bytes, context: Context) -> Result<Box<RawValue>, Error> {
+        self.answer(event, context).await?.into_json().await
+    }
+
+    /// Handles one event as [`Function::call`] does, with the answer as it goes to the
+    /// Runtime API: JSON, or a stream (whose log lines keep the invocation's fields).
+    pub(crate) async fn answer(&self, event: Bytes, context: Context) -> Result<Answer, Error> {
         let invocation = self.invocation(&context);
+        let span = invocation.span.clone();
         let call = Arc::clone(&self.dispatch).call(event, context);
-        invocation
+        let answer = invocation
             .run(async move {
                 let result = match AssertUnwindSafe(call).catch_unwind().await {
                     Ok(result) => result,
@@ -105,7 +116,8 @@ impl Function {
                 }
                 result
             })
-            .await
+            .await;
+        answer.map(|answer| answer.in_span(span))
     }
 
     /// Runs the app's shutdown hooks (see [`App::on_shutdown`](crate::App::on_shutdown)),

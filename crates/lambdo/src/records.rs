@@ -14,7 +14,7 @@ use bytes::Bytes;
 use crate::{
     batch::{self, BatchOptions, Order, Pending},
     guard::{self, run_record, RecordFn, RecordSpan},
-    source::{offer_raw, EventReader, KeyTable, ReadError, Source, SourceFuture, Value},
+    source::{offer_raw, Answer, EventReader, KeyTable, ReadError, Source, SourceFuture, Value},
     text::{Field, Text},
     Context, Error,
 };
@@ -148,9 +148,12 @@ impl<'e, S: Send + Sync + 'static, R: Record> KindReader<'e, S> for BatchReader<
                     &context,
                     state,
                 )
-                .await;
+                .await
+                .map(Answer::from);
             }
-            each(event, pending, only_record, &batch.handler, &context, state).await
+            each(event, pending, only_record, &batch.handler, &context, state)
+                .await
+                .map(Answer::from)
         })
     }
 }

@@ -43,7 +43,7 @@ use serde_json::value::RawValue;
 
 use crate::{
     handler::{erase, ErasedHandler},
-    source::{EventReader, ReadError, Source, SourceFuture, Value},
+    source::{json_answer, EventReader, ReadError, Source, SourceFuture, Value},
     BoxError, Context, Error, FromPayload, Handler,
 };
 
@@ -336,7 +336,7 @@ impl<'e, S: Send + Sync + 'static> EventReader<'e, S> for WebSocketReader<'e, S>
     fn handle(self: Box<Self>, event: &'e Bytes, context: Context, state: &'e S) -> SourceFuture<'e> {
         let handler = self.handler.expect("a claimed event has its handler");
         match Error::decode::<ApiGatewayWebsocketProxyRequest>(event, "a WebSocket event") {
-            Ok(event) => handler(WebSocketEvent { event }, &context, state),
+            Ok(event) => json_answer(handler(WebSocketEvent { event }, &context, state)),
             Err(error) => Box::pin(std::future::ready(Err(error))),
         }
     }

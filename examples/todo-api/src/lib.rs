@@ -51,5 +51,8 @@ impl<S: TodoStore> Todos<S> {
 pub fn app<S: TodoStore>(todos: Todos<S>) -> App<Todos<S>> {
     App::new(todos)
         .http(routes::router())
+        // The Function URL in template.yaml streams (`InvokeMode: RESPONSE_STREAM`); the
+        // HTTP API's responses stay buffered.
+        .stream_function_urls()
         .invoke(import::import_todos::<S>)
 }

@@ -26,6 +26,7 @@ use crate::{
 pub fn router<S: TodoStore>() -> Router<Todos<S>> {
     Router::new()
         .route("/todos", get(list_todos::<S>).post(create_todo::<S>))
+        .route("/todos/export", get(export_todos::<S>))
         .route(
             "/todos/{id}",
             get(get_todo::<S>)
@@ -59,6 +60,33 @@ async fn create_todo<S: TodoStore>(
     };
     let location = format!("/todos/{}", todo.id);
     Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(todo)))
+}
+
+/// Every todo, one JSON object per line (NDJSON), read from the store a page at a time
+/// while the response is sent. Through the Function URL (`InvokeMode: RESPONSE_STREAM`,
+/// lambdo's `stream_function_urls`) each page goes out as soon as it is read, and the
+/// export may grow past the 6 MB of a buffered response.
+async fn export_todos<S: TodoStore>(State(Todos { store, .. }): State<Todos<S>>) -> impl IntoResponse {
+    // `Some(cursor)` for the next page to read, `None` after the last one.
+    let pages = futures_util::stream::try_unfold(Some(None), move |next: Option<Option<String>>| {
+        let store = store.clone();
+        async move {
+            let Some(cursor) = next else {
+                return Ok::<_, lambdo::BoxError>(None);
+            };
+            let page = store.list(MAX_PAGE, cursor).await?;
+            let mut lines = Vec::new();
+            for todo in &page.todos {
+                serde_json::to_writer(&mut lines, todo)?;
+                lines.push(b'\n');
+            }
+            Ok(Some((lines, page.next.map(Some))))
+        }
+    });
+    (
+        [(header::CONTENT_TYPE, "application/x-ndjson")],
+        axum::body::Body::from_stream(pages),
+    )
 }
 
 /// The largest page `GET /todos` returns.

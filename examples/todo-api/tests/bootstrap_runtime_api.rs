@@ -108,3 +108,46 @@ async fn good_bad_and_failing_invocations_through_the_runtime_api() {
     );
     assert!(api.init_error().is_none());
 }
+
+/// The Function URL streams (`stream_function_urls`): `GET /todos/export` goes out as
+/// NDJSON, its head first; the HTTP API's answer to the same route is buffered.
+#[tokio::test]
+async fn the_export_streams_through_the_function_url() {
+    let api = RuntimeApi::start().await.unwrap();
+    let _bootstrap = spawn(&api);
+    for title in ["one", "two", "three"] {
+        let body: &'static str = Box::leak(format!(r#"{{"title":"{title}"}}"#).into_boxed_str());
+        let create = http::Request::post("/todos")
+            .header("content-type", "application/json")
+            .body(body)
+            .unwrap();
+        assert_eq!(http_response(&api, create).await.0, 201);
+    }
+    let export = http::Request::get("/todos/export").body("").unwrap();
+    let event = HttpEvent::new(PayloadVersion::FunctionUrl).from_request(&export);
+    let stream = api
+        .invoke_streaming(&event, ANSWER_WITHIN)
+        .await
+        .expect("a stream");
+    let streamed = stream.collect().await;
+    assert!(streamed.error.is_none(), "{:?}", streamed.error);
+    let (head, body) = streamed.http_parts().expect("an HTTP response stream");
+    assert_eq!(head["statusCode"], 200);
+    assert_eq!(head["headers"]["content-type"], "application/x-ndjson");
+    let titles: Vec<String> = String::from_utf8(body)
+        .unwrap()
+        .lines()
+        .map(|line| {
+            serde_json::from_str::<Value>(line).unwrap()["title"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(titles, ["one", "two", "three"]);
+
+    let (status, response, _) =
+        http_response(&api, http::Request::get("/todos/export").body("").unwrap()).await;
+    assert_eq!(status, 200);
+    assert_eq!(response["body"].as_str().unwrap().lines().count(), 3);
+}

@@ -3,5 +3,5 @@
 fn main() -> Result<(), lambda_http::Error> {
     // What the cargo-lambda template starts with: logs in Lambda's format.
     lambda_http::tracing::init_default_subscriber();
-    lambdo_bench::tokio_runtime().block_on(lambda_http::run(lambdo_bench::router()))
+    lambdo_bench::tokio_runtime().block_on(lambda_http::run(lambdo_bench::bootstrap_router()))
 }

@@ -2,12 +2,12 @@
 //! contenders taking turns (A B A B …), and prints what they cost:
 //!
 //! ```text
-//! e2e warm <http-get|sqs10> <invocations> <rounds> <bootstrap>...
+//! e2e warm <http-get|http-post|sqs10> <invocations> <rounds> <bootstrap>...
 //!     CPU time (user + system, from /proc) per warm invocation: the median of the
 //!     rounds, and the spread (lowest–highest).
-//! e2e cold <http-get|sqs10> <runs> <bootstrap>...
+//! e2e cold <http-get|http-post|sqs10> <runs> <bootstrap>...
 //!     exec → first response, wall time: median and spread over fresh processes.
-//! e2e instructions <http-get|sqs10> <bootstrap>...
+//! e2e instructions <http-get|http-post|sqs10> <bootstrap>...
 //!     callgrind instruction counts of the whole process: the cold start (exec → first
 //!     response) and per warm invocation (the difference between a run of 551 and one
 //!     of 51 invocations, over 500).
@@ -28,7 +28,7 @@ async fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let usage = || -> ! {
         eprintln!(
-            "usage: e2e warm <workload> <invocations> <rounds> <bootstrap>...\n       e2e cold <workload> <runs> <bootstrap>...\n       e2e instructions <workload> <bootstrap>..."
+            "usage: e2e warm <http-get|http-post|sqs10> <invocations> <rounds> <bootstrap>...\n       e2e cold <workload> <runs> <bootstrap>...\n       e2e instructions <workload> <bootstrap>..."
         );
         std::process::exit(2)
     };
@@ -50,6 +50,13 @@ async fn main() {
 fn event(workload: &str) -> Value {
     match workload {
         "http-get" => serde_json::from_str(lambdo_testing::fixtures::APIGW_HTTP_V2).expect("JSON"),
+        "http-post" => {
+            let request = http::Request::post("/todos")
+                .header("content-type", "application/json")
+                .body(r#"{"title":"measure the whole process"}"#)
+                .expect("a request");
+            lambdo_testing::HttpEvent::new(lambdo_testing::PayloadVersion::HttpV2).from_request(&request)
+        }
         "sqs10" => serde_json::from_slice(&lambdo_bench::records::order_batch(10)).expect("JSON"),
         other => panic!("unknown workload {other}"),
     }

@@ -189,8 +189,14 @@ impl<'a> HttpFields<'a> {
         } else {
             (HttpPayload::RestV1, method(&self.http_method)?)
         };
+        let function_url = payload == HttpPayload::HttpV2
+            && context
+                .domain_name
+                .as_ref()
+                .is_some_and(|domain| domain.as_str().contains(".lambda-url."));
         Ok(HttpEvent {
             payload,
+            function_url,
             method,
             request_id: context.request_id,
             stage: context.stage,
@@ -221,6 +227,9 @@ struct ContextProbe<'a> {
     stage: Option<Text<'a>>,
     #[serde(default, borrow, rename = "requestId")]
     request_id: Option<Text<'a>>,
+    /// A Function URL's is `<url-id>.lambda-url.<region>.on.aws`.
+    #[serde(default, borrow, rename = "domainName")]
+    domain_name: Option<Text<'a>>,
     /// Only WebSocket APIs' events have one.
     #[serde(default, rename = "connectionId")]
     connection_id: Option<IgnoredAny>,
@@ -236,6 +245,8 @@ struct HttpProbe<'a> {
 #[derive(Debug)]
 pub(crate) struct HttpEvent<'a> {
     payload: HttpPayload,
+    /// From a Function URL (not an HTTP API, whose events are of the same shape).
+    function_url: bool,
     method: Text<'a>,
     request_id: Option<Text<'a>>,
     stage: Option<Text<'a>>,
@@ -244,6 +255,11 @@ pub(crate) struct HttpEvent<'a> {
 }
 
 impl HttpEvent<'_> {
+    /// Whether the event came from a Function URL.
+    pub(crate) fn is_function_url(&self) -> bool {
+        self.function_url
+    }
+
     /// API Gateway's request id, which ties the function's logs to the access logs.
     pub(crate) fn request_id(&self) -> Option<&str> {
         self.request_id.as_ref().map(Text::as_str)

@@ -16,6 +16,7 @@ mod event;
 mod extract;
 mod problem;
 mod response;
+mod stream;
 
 use std::{any::Any, panic::AssertUnwindSafe};
 
@@ -28,7 +29,6 @@ use axum::{
 use bytes::Bytes;
 use futures_util::FutureExt;
 use http::Request;
-use serde_json::value::RawValue;
 use tower::ServiceExt;
 use tower_http::catch_panic::CatchPanicLayer;
 
@@ -41,7 +41,7 @@ pub use problem::{Problem, PROBLEM_JSON};
 
 use crate::{
     error::panic_message,
-    source::{EventReader, ReadError, Source, SourceFuture, Value},
+    source::{Answer, EventReader, ReadError, Source, SourceFuture, Value},
     Context, Error,
 };
 
@@ -53,6 +53,8 @@ pub(crate) const DEFAULT_BODY_LIMIT: usize = 6 * 1024 * 1024;
 pub(crate) struct HttpSource {
     router: Router,
     body_limit: DefaultBodyLimit,
+    /// Function URL responses are streamed (`InvokeMode: RESPONSE_STREAM`).
+    stream_function_urls: bool,
 }
 
 impl HttpSource {
@@ -60,7 +62,12 @@ impl HttpSource {
         HttpSource {
             router,
             body_limit: DefaultBodyLimit::max(body_limit),
+            stream_function_urls: false,
         }
+    }
+
+    pub(crate) fn stream_function_urls(&mut self) {
+        self.stream_function_urls = true;
     }
 
     pub(crate) fn set_router(&mut self, router: Router) {
@@ -121,12 +128,9 @@ impl HttpSource {
         Ok((request, format))
     }
 
-    /// Routes `request` and writes the caller's response.
-    pub(crate) async fn respond(
-        &self,
-        request: Request<Body>,
-        format: ResponseFormat,
-    ) -> Result<Box<RawValue>, Error> {
+    /// Routes `request` and writes the caller's response: streamed, or as the JSON of
+    /// `format`.
+    pub(crate) async fn respond(&self, request: Request<Body>, format: Answering) -> Result<Answer, Error> {
         // The panic catching and error mapping the local router does as layers, done
         // here around the one call, without a layer's cost on every route.
         let response = match AssertUnwindSafe(self.router.clone().oneshot(request))
@@ -138,7 +142,7 @@ impl HttpSource {
             Err(panic) => panic_into_problem(panic),
         };
         let response = bare_errors::into_problem(response).await;
-        response::into_lambda_response(response, format).await
+        format.answer(response).await
     }
 }
 
@@ -194,7 +198,13 @@ impl<'e, S: Send + Sync + 'static> EventReader<'e, S> for HttpReader<'e> {
     fn handle(self: Box<Self>, event: &'e Bytes, context: Context, _state: &'e S) -> SourceFuture<'e> {
         let source = self.source;
         let request = match self.event {
-            Some(Ok(http)) => Ok(source.request(*http, event, context)),
+            Some(Ok(http)) => {
+                let stream = source.stream_function_urls && http.is_function_url();
+                Ok(source
+                    .request(*http, event, context)
+                    .map(|(request, format)| (request, Answering { format, stream }))
+                    .map_err(|(problem, format)| (problem, Answering { format, stream })))
+            }
             _ => Err(Error::unsupported_event(
                 "an event the HTTP source did not claim",
                 vec!["http"],
@@ -204,11 +214,27 @@ impl<'e, S: Send + Sync + 'static> EventReader<'e, S> for HttpReader<'e> {
             Ok(Ok((request, format))) => Box::pin(source.respond(request, format)),
             // A request that cannot be one is answered, not failed: API Gateway would
             // answer a failed invocation with a 502.
-            Ok(Err((problem, format))) => {
-                Box::pin(response::into_lambda_response(problem.into_response(), format))
-            }
+            Ok(Err((problem, format))) => Box::pin(format.answer(problem.into_response())),
             Err(error) => Box::pin(std::future::ready(Err(error))),
         }
+    }
+}
+
+/// How a response goes back: streamed, or as the JSON of its event's format.
+#[derive(Clone, Copy)]
+pub(crate) struct Answering {
+    format: ResponseFormat,
+    stream: bool,
+}
+
+impl Answering {
+    async fn answer(self, response: Response) -> Result<Answer, Error> {
+        if self.stream {
+            return Ok(stream::answer(response));
+        }
+        response::into_lambda_response(response, self.format)
+            .await
+            .map(Answer::from)
     }
 }
 

@@ -58,13 +58,7 @@ async fn write(response: Response, format: ResponseFormat) -> Result<Box<RawValu
                 skip_set_cookie: true,
             }),
             multi_value_headers: None,
-            cookies: Some(
-                headers
-                    .get_all(header::SET_COOKIE)
-                    .iter()
-                    .map(|value| String::from_utf8_lossy(value.as_bytes()))
-                    .collect(),
-            ),
+            cookies: Some(cookies(headers)),
             body,
             is_base64_encoded,
         },
@@ -82,6 +76,35 @@ async fn write(response: Response, format: ResponseFormat) -> Result<Box<RawValu
         },
     };
     serde_json::value::to_raw_value(&lambda_response).map_err(Error::Encode)
+}
+
+/// A streamed response's head, as Lambda reads it before the body: the status, the
+/// headers (joined as an HTTP API response has them) and the cookies.
+pub(crate) fn prelude(parts: &http::response::Parts) -> Vec<u8> {
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Prelude<'a> {
+        status_code: u16,
+        headers: JoinedHeaders<'a>,
+        cookies: Vec<Cow<'a, str>>,
+    }
+    let prelude = Prelude {
+        status_code: parts.status.as_u16(),
+        headers: JoinedHeaders {
+            headers: &parts.headers,
+            skip_set_cookie: true,
+        },
+        cookies: cookies(&parts.headers),
+    };
+    serde_json::to_vec(&prelude).unwrap_or_else(|_| br#"{"statusCode":500}"#.to_vec())
+}
+
+fn cookies(headers: &HeaderMap) -> Vec<Cow<'_, str>> {
+    headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|value| String::from_utf8_lossy(value.as_bytes()))
+        .collect()
 }
 
 async fn collect(body: Body) -> Result<bytes::Bytes, Error> {
@@ -133,7 +156,8 @@ fn is_text(headers: &HeaderMap) -> bool {
     ];
     starts("text/")
         || TEXT_TYPES.iter().any(|text| essence.eq_ignore_ascii_case(text))
-        || ends("+json")
+        // `+json` suffixes, and line-delimited JSON (`application/x-ndjson`).
+        || ends("json")
         || ends("+xml")
         || ends("+yaml")
 }

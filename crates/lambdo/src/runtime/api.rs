@@ -17,7 +17,7 @@ use hyper::client::conn::http1;
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 
-use super::outgoing::Outgoing;
+use super::outgoing::{Outgoing, Streamed, ERROR_TRAILERS};
 
 /// Why the Runtime API could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -148,6 +148,41 @@ impl RuntimeApi {
             with_invocation_id(post(&uri, body), next)
         })
         .await
+    }
+
+    /// Streams `stream` as the invocation's response: its content type, its bytes as
+    /// they come, error trailers if it fails. The connection is closed after it, as the
+    /// Runtime API asks of streamed responses.
+    pub(crate) async fn respond_streaming(
+        &mut self,
+        next: &Next,
+        stream: crate::source::Stream,
+    ) -> Result<(), ApiError> {
+        let uri = invocation_uri(&next.request_id, "response");
+        let mut request = with_invocation_id(post(&uri, Outgoing::stream(Streamed::new(stream.body))), next);
+        let headers = request.headers_mut();
+        headers.insert(header::CONTENT_TYPE, stream.content_type);
+        headers.insert(
+            "lambda-runtime-function-response-mode",
+            HeaderValue::from_static("streaming"),
+        );
+        headers.insert(header::TRANSFER_ENCODING, HeaderValue::from_static("chunked"));
+        headers.insert(header::TRAILER, HeaderValue::from_static(ERROR_TRAILERS));
+        // Not sent again: the stream is consumed by the first attempt.
+        let answered = self.exchange("the streamed /response", request).await;
+        let outcome = match answered {
+            Ok((parts, body)) => {
+                let body = self.body(body).await?;
+                if parts.status.is_success() {
+                    Ok(())
+                } else {
+                    Err(status_error("the streamed /response", parts.status, &body))
+                }
+            }
+            Err(error) => Err(error),
+        };
+        self.open = None;
+        outcome
     }
 
     /// Posts `diagnostic` as the invocation's error.

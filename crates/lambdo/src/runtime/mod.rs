@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
-use crate::{local, BoxError, Context, Function};
+use crate::{local, source::Answer, BoxError, Context, Function};
 use api::{Next, NextError, RuntimeApi};
 use outgoing::Outgoing;
 
@@ -190,8 +190,9 @@ async fn worker(function: Function, lambda: Arc<Lambda>) -> String {
             propagate_trace_id(context.xray_trace_id.as_deref());
         }
         let event = std::mem::take(&mut next.event);
-        let posted = match function.call(event, context).await {
-            Ok(json) => api.respond(&next, Outgoing::json(json_bytes(json))).await,
+        let posted = match function.answer(event, context).await.map(Answer::into_parts) {
+            Ok(Ok(json)) => api.respond(&next, Outgoing::json(json_bytes(json))).await,
+            Ok(Err(stream)) => api.respond_streaming(&next, stream).await,
             Err(error) => api.fail(&next, &error.into()).await,
         };
         match posted {

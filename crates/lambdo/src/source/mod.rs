@@ -93,7 +93,8 @@
 //!         let answer = (self.source.on_event)(kind.unwrap_or_default(), payload.expect("claimed with a payload"));
 //!         Box::pin(async move {
 //!             let count = answer.map_err(lambdo::Error::handler)?;
-//!             serde_json::value::to_raw_value(&count).map_err(lambdo::Error::Encode)
+//!             let json = serde_json::value::to_raw_value(&count).map_err(lambdo::Error::Encode)?;
+//!             Ok(json.into())
 //!         })
 //!     }
 //! }
@@ -114,15 +115,16 @@
 //! # });
 //! ```
 
+mod answer;
 mod keys;
 mod slice;
 mod value;
 
 use std::{future::Future, pin::Pin};
 
-use serde_json::value::RawValue;
-
 pub use crate::text::Field;
+pub use answer::Answer;
+pub(crate) use answer::{Stream, STREAMED_HTTP_RESPONSE};
 /// The event's bytes, as [`EventReader::handle`] gets them.
 pub use bytes::Bytes;
 pub(crate) use keys::KeyTable;
@@ -132,8 +134,16 @@ pub use value::{read_json, ReadError, Value};
 
 use crate::{Context, Error};
 
-/// The future of a source handling one event: the JSON answer for the caller.
-pub type SourceFuture<'e> = Pin<Box<dyn Future<Output = Result<Box<RawValue>, Error>> + Send + 'e>>;
+/// The future of a source handling one event: the answer for the caller.
+pub type SourceFuture<'e> = Pin<Box<dyn Future<Output = Result<Answer, Error>> + Send + 'e>>;
+
+/// A handler's JSON answer as a source's answer (one more box: ~0.1 k instructions).
+pub(crate) fn json_answer(
+    future: crate::handler::BoxFuture<Result<Box<serde_json::value::RawValue>, Error>>,
+) -> SourceFuture<'static> {
+    use futures_util::FutureExt;
+    Box::pin(future.map(|answer| answer.map(Answer::from)))
+}
 
 /// An event source: which keys of an event it reads, and a reader for each event.
 ///
