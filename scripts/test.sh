@@ -58,6 +58,9 @@ echo "moto_server on $LAMBDO_DYNAMODB_ENDPOINT"
 step "cargo test (unit, integration, process and doc tests)"
 cargo test --workspace --locked
 
+step "cargo lambda watch and invoke on the examples (scripts/cargo-lambda-check.sh)"
+scripts/cargo-lambda-check.sh
+
 step "fuzz targets, briefly (scripts/fuzz.sh; long runs: see SECURITY.md)"
 scripts/fuzz.sh --dev 15
 

@@ -135,6 +135,10 @@ async fn every_unchanged_fixture_reaches_its_route() {
         (PayloadVersion::Alb, fixtures::ALB),
         (PayloadVersion::AlbMultiValue, fixtures::ALB_MULTI_VALUE),
         (PayloadVersion::FunctionUrl, fixtures::FUNCTION_URL),
+        (
+            PayloadVersion::FunctionUrl,
+            fixtures::CARGO_LAMBDA_WATCH_FUNCTION_URL,
+        ),
     ] {
         let response = client
             .send_event(version, serde_json::from_str(fixture).unwrap())

@@ -15,6 +15,10 @@ pub const ALB: &str = include_str!("../fixtures/http/alb.json");
 pub const ALB_MULTI_VALUE: &str = include_str!("../fixtures/http/alb-multi-value.json");
 /// Lambda Function URL (payload 2.0), `GET /todos/1`.
 pub const FUNCTION_URL: &str = include_str!("../fixtures/http/function-url.json");
+/// What `cargo lambda watch`'s Function URL proxy sends for `GET /todos/1?x=1`:
+/// `aws_lambda_events`' HTTP API request serialized, `null` authorizer fields and all.
+pub const CARGO_LAMBDA_WATCH_FUNCTION_URL: &str =
+    include_str!("../fixtures/http/cargo-lambda-watch-function-url.json");
 /// SQS standard queue `orders`, two JSON messages, one with a message attribute.
 pub const SQS_STANDARD: &str = include_str!("../fixtures/sqs/standard.json");
 /// SQS FIFO queue `orders.fifo`, three messages in groups `customer-1` and `customer-2`.

@@ -140,8 +140,10 @@ impl<'a> HttpFields<'a> {
                 self.is_base64_encoded = encoded.unwrap_or(false);
             }
             // What API Gateway sends a Lambda authorizer: the request to authorize, not
-            // a request to answer.
-            "methodArn" | "routeArn" => self.authorizer = true,
+            // a request to answer. A `null` one is no ARN: `cargo lambda watch`'s Function
+            // URL events (`aws_lambda_events`' request, serialized) carry
+            // `"methodArn": null`.
+            "methodArn" | "routeArn" => self.authorizer |= value.text_field()?.value().is_some(),
             _ => {}
         }
         Ok(())

@@ -83,6 +83,9 @@ struct Open {
 pub(crate) struct RuntimeApi {
     address: String,
     host: HeaderValue,
+    /// A path every request's goes under: `cargo lambda watch` serves each function's
+    /// Runtime API at `http://host:port/.rt/<function>`.
+    prefix: String,
     open: Option<Open>,
 }
 
@@ -94,13 +97,24 @@ const NEXT: &str = "/2018-06-01/runtime/invocation/next";
 const USER_AGENT: HeaderValue = HeaderValue::from_static(concat!("lambdo/", env!("CARGO_PKG_VERSION")));
 
 impl RuntimeApi {
-    /// A client of the Runtime API at `address` (`host:port`, as Lambda gives it).
+    /// A client of the Runtime API at `address`: `host:port` as Lambda gives it, or a
+    /// URL (`http://host:port/path`, as `cargo lambda watch` gives it).
     pub(crate) fn new(address: &str) -> Result<Self, String> {
-        let host = HeaderValue::from_str(address)
-            .map_err(|_| format!("AWS_LAMBDA_RUNTIME_API is not a host and port: {address:?}"))?;
+        let not_an_address =
+            || format!("AWS_LAMBDA_RUNTIME_API is not a host and port or an http URL: {address:?}");
+        let rest = address.strip_prefix("http://").unwrap_or(address);
+        let (authority, prefix) = match rest.find('/') {
+            Some(slash) => (&rest[..slash], rest[slash..].trim_end_matches('/')),
+            None => (rest, ""),
+        };
+        if authority.is_empty() || rest.contains("://") {
+            return Err(not_an_address());
+        }
+        let host = HeaderValue::from_str(authority).map_err(|_| not_an_address())?;
         Ok(RuntimeApi {
-            address: address.to_owned(),
+            address: authority.to_owned(),
             host,
+            prefix: prefix.to_owned(),
             open: None,
         })
     }
@@ -259,6 +273,14 @@ impl RuntimeApi {
         what: &'static str,
         mut request: Request<Outgoing>,
     ) -> Result<(http::response::Parts, hyper::body::Incoming), ApiError> {
+        if !self.prefix.is_empty() {
+            let path = format!("{}{}", self.prefix, request.uri());
+            *request.uri_mut() = path.parse().map_err(|_| ApiError::Status {
+                what,
+                status: StatusCode::BAD_REQUEST,
+                body: format!("the path {path:?} is not a request path"),
+            })?;
+        }
         request.headers_mut().insert(header::HOST, self.host.clone());
         request.headers_mut().insert(header::USER_AGENT, USER_AGENT);
         let open = self.connect().await?;
@@ -409,6 +431,23 @@ mod tests {
             invocation_uri("a/../b", "error"),
             "/2018-06-01/runtime/invocation/a%2F%2E%2E%2Fb/error"
         );
+    }
+
+    #[test]
+    fn the_address_is_a_host_and_port_or_a_url_with_a_path() {
+        let lambda = RuntimeApi::new("127.0.0.1:9001").unwrap();
+        assert_eq!(
+            (lambda.address.as_str(), lambda.prefix.as_str()),
+            ("127.0.0.1:9001", "")
+        );
+        let watch = RuntimeApi::new("http://127.0.0.1:9000/.rt/todo-api").unwrap();
+        assert_eq!(
+            (watch.address.as_str(), watch.prefix.as_str()),
+            ("127.0.0.1:9000", "/.rt/todo-api")
+        );
+        assert_eq!(watch.host, "127.0.0.1:9000");
+        assert!(RuntimeApi::new("https://127.0.0.1:9000").is_err());
+        assert!(RuntimeApi::new("").is_err());
     }
 
     #[test]
