@@ -317,3 +317,28 @@ async fn local_mode_streams_the_same_route() {
     assert!(*last >= Duration::from_millis(300), "{arrivals:?}");
     assert!(arrivals[0].0 < Duration::from_millis(300), "{arrivals:?}");
 }
+
+#[tokio::test]
+async fn a_failed_invocation_is_logged_once() {
+    let emulator = Emulator::start(probe()).await.unwrap();
+    let invocation = emulator.invoke(&json!({"tag": "not a number"})).await;
+    assert!(
+        matches!(&invocation.outcome, Outcome::Error(diagnostic) if diagnostic.error_type == "Lambdo.EventDecode"),
+        "{:?}",
+        invocation.outcome
+    );
+    let errors: Vec<Value> = emulator
+        .stdout_json()
+        .into_iter()
+        .filter(|line| line["level"] == "ERROR")
+        .collect();
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert_eq!(errors[0]["requestId"], invocation.request_id.as_str());
+    let stderr: Vec<_> = emulator
+        .logs()
+        .into_iter()
+        .filter(|line| line.stream == lambdo_testing::LogStream::Stderr)
+        .collect();
+    assert!(stderr.is_empty(), "{stderr:#?}");
+    emulator.stop().await;
+}

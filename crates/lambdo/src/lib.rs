@@ -52,6 +52,11 @@
 //!   at the end of each invocation (see [`metrics`]).
 //! - **Local mode**: without `AWS_LAMBDA_RUNTIME_API`, [`run`] serves the app on
 //!   `127.0.0.1:3000` (see [`run`]).
+//! - **The runtime**: [`run`] speaks the Lambda Runtime API itself: concurrent
+//!   invocations on Lambda Managed Instances (`AWS_LAMBDA_MAX_CONCURRENCY`), HTTP
+//!   responses streamed to Function URLs ([`App::stream_function_urls`]), shutdown hooks
+//!   on SIGTERM ([`App::on_shutdown`]), one clear log line when the Runtime API cannot
+//!   be used.
 //!
 //! ## Cargo features
 //!

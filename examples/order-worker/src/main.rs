@@ -55,7 +55,9 @@ async fn fulfil(metrics: Metrics, message: Message<Order>) -> Result<(), Refused
     Ok(())
 }
 
-#[tokio::main]
+// One invocation at a time: one thread, no hand-over between threads when the Runtime
+// API answers. (On Lambda Managed Instances, use the multi-threaded `#[tokio::main]`.)
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambdo::BoxError> {
     // Standard queues: up to 4 orders at once. FIFO queues keep each group in order.
     App::new(())

@@ -8,7 +8,9 @@
 use lambdo_dynamodb::Idempotency;
 use todo_api::{app, DynamoDbTodoStore, InMemoryTodoStore, TodoStore, Todos};
 
-#[tokio::main]
+// One invocation at a time: one thread, no hand-over between threads when the Runtime
+// API answers. (On Lambda Managed Instances, use the multi-threaded `#[tokio::main]`.)
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambdo::BoxError> {
     // Built once per process (at cold start) and shared by every invocation.
     let table = env("TABLE_NAME");

@@ -13,7 +13,9 @@
 //!     of 51 invocations, over 500).
 //! ```
 //!
-//! Each figure is also given as a ratio to the last bootstrap named (the baseline).
+//! Each figure is also given as a ratio to the last bootstrap named (the baseline). A
+//! bootstrap may be named `KEY=VALUE@path`: that process also gets the variable (for
+//! example `LAMBDO_BENCH_RUNTIME=current_thread@target/release/bootstrap-lambdo-http`).
 
 use std::{
     process::Stdio,
@@ -128,9 +130,21 @@ struct Process {
 impl Process {
     async fn start(command: &[&str]) -> Process {
         let api = RuntimeApi::start().await.expect("a Runtime API");
+        let mut variables = Vec::new();
+        let command: Vec<&str> = command
+            .iter()
+            .map(|part| match part.split_once('@') {
+                Some((variable, path)) => {
+                    variables.extend(variable.split_once('='));
+                    path
+                }
+                None => part,
+            })
+            .collect();
         let child = tokio::process::Command::new(command[0])
             .args(&command[1..])
             .envs(api.lambda_env("bench"))
+            .envs(variables)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .kill_on_drop(true)
@@ -206,11 +220,16 @@ fn report(what: &str, bootstraps: &[&str], mut figures: Vec<Vec<f64>>) {
     let baseline = medians.last().copied().unwrap_or(1.0);
     println!("{what}:");
     for ((bootstrap, median), values) in bootstraps.iter().zip(&medians).zip(&figures) {
-        let name = std::path::Path::new(bootstrap)
+        let (variable, path) = bootstrap.split_once('@').unwrap_or(("", bootstrap));
+        let file = std::path::Path::new(path)
             .file_name()
-            .map_or(bootstrap.to_string(), |name| name.to_string_lossy().into_owned());
+            .map_or(path.to_owned(), |name| name.to_string_lossy().into_owned());
+        let name = match variable.split_once('=') {
+            Some((_, value)) => format!("{file} ({value})"),
+            None => file,
+        };
         println!(
-            "  {name:<28} {median:>12.1}  ({:.1}–{:.1})  {:.2}×",
+            "  {name:<44} {median:>12.1}  ({:.1}–{:.1})  {:.2}×",
             values[0],
             values[values.len() - 1],
             median / baseline
