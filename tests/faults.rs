@@ -228,19 +228,8 @@ async fn a_runtime_api_that_breaks_its_contract_ends_the_process_with_one_clear_
         ),
         ("unreachable", unreachable),
     ] {
-        // Lambda's environment, pointing at the misbehaving API.
-        let lambda = lambdo_testing::RuntimeApi::start().await.unwrap();
-        let run = tokio::process::Command::new(env!("CARGO_BIN_EXE_faulty"))
-            .envs(lambda.lambda_env("faulty"))
-            .env("AWS_LAMBDA_RUNTIME_API", api)
-            .output();
-        let output = tokio::time::timeout(Duration::from_secs(20), run)
-            .await
-            .unwrap_or_else(|_| panic!("{case}: the process did not end"))
-            .unwrap();
-        let logs =
-            String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr);
-        assert_eq!(output.status.code(), Some(1), "{case}: {logs}");
+        let (code, logs) = run_faulty_against(api).await;
+        assert_eq!(code, Some(1), "{case}: {logs}");
         assert!(!logs.contains("panicked"), "{case}: {logs}");
         let lines: Vec<&str> = logs.lines().filter(|line| !line.trim().is_empty()).collect();
         assert_eq!(lines.len(), 1, "{case}: {logs}");
@@ -304,6 +293,8 @@ async fn raw_runtime_api(answer: impl Fn(&str, &[u8]) -> (Vec<u8>, bool) + Send 
     address
 }
 
+/// The faulty bootstrap with Lambda's environment, pointed at the Runtime API `api`: how
+/// it ended and what it wrote.
 async fn run_faulty_against(api: String) -> (Option<i32>, String) {
     let lambda = lambdo_testing::RuntimeApi::start().await.unwrap();
     let run = tokio::process::Command::new(env!("CARGO_BIN_EXE_faulty"))
