@@ -10,6 +10,7 @@
 //!   logs, timeout, cold starts, the invoke endpoint). `cargo run -p lambdo-testing --bin
 //!   lambdo-emulator -- path/to/bootstrap` runs it by hand.
 
+mod aws;
 mod client;
 mod emulator;
 pub mod fixtures;
@@ -21,6 +22,7 @@ mod runtime_api;
 mod sqs_event;
 mod stream_event;
 
+pub use aws::{moto_endpoint, CountingProxy};
 pub use client::{batch_failures, InvokeResult, TestClient, TestResponse};
 pub use emulator::{Emulator, FunctionConfig, Invocation, LogLine, LogStream, Shutdown};
 pub use http_event::{HttpEvent, PayloadVersion};

@@ -17,7 +17,7 @@ pub mod todo;
 use lambdo::App;
 use lambdo_dynamodb::Idempotency;
 
-pub use store::{DynamoDbTodoStore, InMemoryTodoStore, TodoPage, TodoStore};
+pub use store::{DynamoDbTodoStore, InMemoryTodoStore, StoreError, TodoPage, TodoStore};
 
 /// The function's state, built once at cold start and shared by every invocation.
 #[derive(Debug, Clone)]

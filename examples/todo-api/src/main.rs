@@ -3,9 +3,11 @@
 //!
 //! Todos are kept in the DynamoDB table `TABLE_NAME` when it is set, in memory
 //! otherwise; `IDEMPOTENCY_TABLE` names the table that makes `POST /todos` with an
-//! `Idempotency-Key` header idempotent.
+//! `Idempotency-Key` header idempotent; `CURSOR_SECRET_NAME` the Secrets Manager
+//! secret that signs the listing's page cursors.
 
 use lambdo_dynamodb::Idempotency;
+use lambdo_parameters::{Parameters, SecretsManager};
 use todo_api::{app, DynamoDbTodoStore, InMemoryTodoStore, TodoStore, Todos};
 
 // One invocation at a time: one thread, no hand-over between threads when the Runtime
@@ -15,16 +17,25 @@ async fn main() -> Result<(), lambdo::BoxError> {
     // Built once per process (at cold start) and shared by every invocation.
     let table = env("TABLE_NAME");
     let idempotency_table = env("IDEMPOTENCY_TABLE");
-    let client = match (&table, &idempotency_table) {
+    let config = match (&table, &idempotency_table) {
         (None, None) => None,
-        _ => Some(lambdo_dynamodb::client(&lambdo_dynamodb::load_config().await)),
+        _ => Some(lambdo_dynamodb::load_config().await),
     };
+    let client = config.as_ref().map(lambdo_dynamodb::client);
     let idempotency = idempotency_table
         .zip(client.as_ref())
         .map(|(name, client)| Idempotency::new(client, name));
-    match table.zip(client.as_ref()) {
-        Some((table, client)) => serve(DynamoDbTodoStore::new(client, &table), idempotency).await,
-        None => serve(InMemoryTodoStore::new(), idempotency).await,
+    match (table.zip(client.as_ref()), &config) {
+        (Some((table, client)), Some(config)) => {
+            let mut store = DynamoDbTodoStore::new(client, &table);
+            if let Some(name) = env("CURSOR_SECRET_NAME") {
+                // Read once, here: a failure ends the cold start with its errorType.
+                let secrets = Parameters::new(SecretsManager::new(config));
+                store = store.cursor_secret(&secrets.get(&name).await?);
+            }
+            serve(store, idempotency).await
+        }
+        _ => serve(InMemoryTodoStore::new(), idempotency).await,
     }
 }
 

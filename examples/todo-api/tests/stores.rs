@@ -238,3 +238,75 @@ async fn creation_by_idempotency_key_on_dynamodb() {
     let listed = send(&api, "GET", "/todos", None).await.json::<Vec<Value>>();
     assert_eq!(listed.len(), 4, "{listed:?}");
 }
+
+/// The bootstrap reads `CURSOR_SECRET_NAME` from Secrets Manager at cold start and signs
+/// its page cursors with it: a store with that secret opens them, one without refuses.
+#[tokio::test]
+async fn the_bootstrap_signs_cursors_with_the_secret_it_reads_at_cold_start() {
+    use lambdo_testing::{HttpEvent, Outcome, RuntimeApi};
+    let endpoint = lambdo_testing::moto_endpoint();
+    let client = dynamodb();
+    let table = create_table(&client, "todos", &["pk", "id"]).await;
+    let secret_name = format!("todo-api/cursor-{}", uuid::Uuid::new_v4().simple());
+    let secrets_config = aws_sdk_secretsmanager::Config::builder()
+        .behavior_version(aws_sdk_secretsmanager::config::BehaviorVersion::latest())
+        .endpoint_url(&endpoint)
+        .region(aws_sdk_secretsmanager::config::Region::new("eu-central-1"))
+        .credentials_provider(aws_sdk_secretsmanager::config::Credentials::new(
+            "testing", "testing", None, None, "tests",
+        ))
+        .build();
+    aws_sdk_secretsmanager::Client::from_conf(secrets_config)
+        .create_secret()
+        .name(&secret_name)
+        .secret_string("a key only the function knows")
+        .send()
+        .await
+        .unwrap();
+
+    let api = RuntimeApi::start().await.unwrap();
+    let mut bootstrap = tokio::process::Command::new(env!("CARGO_BIN_EXE_todo-api"))
+        .envs(api.lambda_env("todo-api"))
+        .env("TABLE_NAME", &table)
+        .env("CURSOR_SECRET_NAME", &secret_name)
+        .env("AWS_ENDPOINT_URL", &endpoint)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .stdout(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let invoke = |request: http::Request<String>| {
+        let event = HttpEvent::new(PayloadVersion::HttpV2).from_request(&request);
+        let api = &api;
+        async move {
+            match api.invoke(&event, Duration::from_secs(20)).await.unwrap() {
+                Outcome::Response(response) => response,
+                other => panic!("expected a response, got {other:?}"),
+            }
+        }
+    };
+    for title in ["one", "two"] {
+        let created = invoke(post(None, &json!({ "title": title }))).await;
+        assert_eq!(created["statusCode"], 201, "{created}");
+    }
+    let page = invoke(http::Request::get("/todos?limit=1").body(String::new()).unwrap()).await;
+    assert_eq!(page["statusCode"], 200, "{page}");
+    let link = page["headers"]["link"].as_str().expect("a next page");
+    let encoded = link.split("cursor=").nth(1).unwrap().split('>').next().unwrap();
+    let cursor: String = form_urlencoded::parse(format!("c={encoded}").as_bytes())
+        .next()
+        .unwrap()
+        .1
+        .into_owned();
+    bootstrap.kill().await.unwrap();
+
+    let signed = DynamoDbTodoStore::new(&client, &table).cursor_secret("a key only the function knows");
+    let next = signed.list(1, Some(cursor.clone())).await.unwrap();
+    assert_eq!(next.todos.len(), 1);
+    let unsigned = DynamoDbTodoStore::new(&client, &table);
+    assert!(matches!(
+        unsigned.list(1, Some(cursor)).await,
+        Err(todo_api::StoreError::BadCursor)
+    ));
+}

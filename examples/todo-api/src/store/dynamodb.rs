@@ -63,6 +63,13 @@ impl DynamoDbTodoStore {
                 .versioned("version"),
         }
     }
+
+    /// Signs the listing's page cursors with `secret` (see `Table::cursor_secret`): a
+    /// client can then neither forge nor edit one.
+    pub fn cursor_secret(mut self, secret: &str) -> Self {
+        self.table = self.table.cursor_secret(secret);
+        self
+    }
 }
 
 fn store_error(id: Option<Uuid>, error: TableError) -> StoreError {

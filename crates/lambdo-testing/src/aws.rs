@@ -1,0 +1,128 @@
+//! AWS APIs for tests: moto's server, which `scripts/test.sh` starts, and a proxy in
+//! front of it that counts the requests it forwards (to see what a cache saved).
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+};
+
+use axum::{body::Body, extract::State, http::Request, response::Response, Router};
+use http_body_util::BodyExt;
+use hyper_util::rt::TokioIo;
+
+/// The AWS API endpoint the tests use: moto's server, started by `scripts/test.sh`
+/// (`LAMBDO_DYNAMODB_ENDPOINT`, which serves every API moto has, not only DynamoDB's).
+///
+/// # Panics
+///
+/// When it is not set: the suite's own script starts the server, and a test that
+/// needs it fails rather than skips without it.
+pub fn moto_endpoint() -> String {
+    std::env::var("LAMBDO_DYNAMODB_ENDPOINT").expect(
+        "LAMBDO_DYNAMODB_ENDPOINT is not set: run the suite with scripts/test.sh, which starts moto_server \
+         (or start `moto_server -p PORT` and set LAMBDO_DYNAMODB_ENDPOINT=http://127.0.0.1:PORT)",
+    )
+}
+
+/// Forwards every request to an AWS API endpoint and counts them by operation (the
+/// `X-Amz-Target` header of JSON-protocol APIs: `AmazonSSM.GetParameter`,
+/// `secretsmanager.GetSecretValue`, `DynamoDB_20120810.GetItem`…).
+///
+/// ```no_run
+/// # async fn example() {
+/// let proxy = lambdo_testing::CountingProxy::start(&lambdo_testing::moto_endpoint()).await;
+/// // … SDK calls to `proxy.endpoint()` …
+/// assert_eq!(proxy.count("GetParameter"), 1);
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+pub struct CountingProxy {
+    address: String,
+    counts: Arc<Mutex<HashMap<String, usize>>>,
+}
+
+#[derive(Clone)]
+struct Upstream {
+    authority: String,
+    counts: Arc<Mutex<HashMap<String, usize>>>,
+}
+
+impl CountingProxy {
+    /// A proxy on a free loopback port in front of `upstream` (`http://host:port`).
+    pub async fn start(upstream: &str) -> CountingProxy {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a loopback port");
+        let address = listener.local_addr().expect("its address").to_string();
+        let counts = Arc::new(Mutex::new(HashMap::new()));
+        let upstream = Upstream {
+            authority: upstream
+                .trim_start_matches("http://")
+                .trim_end_matches('/')
+                .to_owned(),
+            counts: Arc::clone(&counts),
+        };
+        let router = Router::new().fallback(forward).with_state(upstream);
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        CountingProxy { address, counts }
+    }
+
+    /// The proxy's endpoint, for an SDK configuration.
+    pub fn endpoint(&self) -> String {
+        format!("http://{}", self.address)
+    }
+
+    /// How many requests of the operation `operation` (the end of `X-Amz-Target`, such
+    /// as `GetParameter`) went through.
+    pub fn count(&self, operation: &str) -> usize {
+        let counts = self
+            .counts
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        counts
+            .iter()
+            .filter(|(target, _)| target.rsplit('.').next() == Some(operation))
+            .map(|(_, count)| count)
+            .sum()
+    }
+}
+
+async fn forward(State(upstream): State<Upstream>, request: Request<Body>) -> Response {
+    let target = request
+        .headers()
+        .get("x-amz-target")
+        .and_then(|target| target.to_str().ok())
+        .unwrap_or("(no target)")
+        .to_owned();
+    *upstream
+        .counts
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .entry(target)
+        .or_default() += 1;
+    match send(&upstream.authority, request).await {
+        Ok(response) => response,
+        Err(error) => {
+            let mut response = Response::new(Body::from(format!("the proxy could not forward: {error}")));
+            *response.status_mut() = http::StatusCode::BAD_GATEWAY;
+            response
+        }
+    }
+}
+
+async fn send(
+    authority: &str,
+    request: Request<Body>,
+) -> Result<Response, Box<dyn std::error::Error + Send + Sync>> {
+    let (parts, body) = request.into_parts();
+    let body = body.collect().await?.to_bytes();
+    let stream = tokio::net::TcpStream::connect(authority).await?;
+    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
+    tokio::spawn(connection);
+    let response = sender
+        .send_request(Request::from_parts(parts, http_body_util::Full::new(body)))
+        .await?;
+    let (parts, body) = response.into_parts();
+    let body = body.collect().await?.to_bytes();
+    Ok(Response::from_parts(parts, Body::from(body)))
+}
