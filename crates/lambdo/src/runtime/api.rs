@@ -6,7 +6,10 @@
 //! instructions of client and ~37 k of cross-task (and cross-thread) wake-ups, more
 //! than lambdo's whole handling of an HTTP event (~40 k). Here a worker owns its
 //! connection and polls it itself while it waits for an answer: nothing is spawned and
-//! nothing is woken from elsewhere.
+//! nothing is woken from elsewhere. Measured (`scripts/bench-e2e.sh`, callgrind, whole
+//! process): a warm HTTP API GET costs 114 k instructions, the two exchanges ~32 k of
+//! them, against 252 k for `lambda_http` on `lambda_runtime`'s loop; warm CPU 0.39× on
+//! a current-thread runtime.
 
 use std::{pin::Pin, time::Duration};
 
