@@ -115,18 +115,11 @@ async fn a_deadline_before_the_process_started_means_none() {
 /// A table on the moto server `scripts/test.sh` starts (`LAMBDO_DYNAMODB_ENDPOINT`),
 /// for lambdo-dynamodb's idempotency records (partition key `id`).
 async fn idempotency_table(endpoint: &str) -> String {
-    use aws_sdk_dynamodb::{
-        config::{BehaviorVersion, Credentials, Region},
-        types::{AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType},
+    use aws_sdk_dynamodb::types::{
+        AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
     };
-    let config = aws_sdk_dynamodb::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .endpoint_url(endpoint)
-        .region(Region::new("eu-central-1"))
-        .credentials_provider(Credentials::new("testing", "testing", None, None, "tests"))
-        .build();
     let name = format!("faults-idempotency-{}", std::process::id());
-    aws_sdk_dynamodb::Client::from_conf(config)
+    aws_sdk_dynamodb::Client::new(&lambdo_testing::moto_config(endpoint))
         .create_table()
         .table_name(&name)
         .billing_mode(BillingMode::PayPerRequest)
@@ -156,8 +149,7 @@ async fn idempotency_table(endpoint: &str) -> String {
 /// result without running it again.
 #[tokio::test]
 async fn a_process_killed_between_claim_and_completion_runs_the_work_once_after_the_claim_expires() {
-    let endpoint = std::env::var("LAMBDO_DYNAMODB_ENDPOINT")
-        .expect("LAMBDO_DYNAMODB_ENDPOINT is not set: scripts/test.sh starts moto_server");
+    let endpoint = lambdo_testing::moto_endpoint();
     let table = idempotency_table(&endpoint).await;
     let log = std::env::temp_dir().join(format!("lambdo-charges-{}.log", std::process::id()));
     let _ = std::fs::remove_file(&log);

@@ -3,19 +3,9 @@
 
 use std::time::Duration;
 
-use aws_sdk_ssm::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_ssm::types::ParameterType;
 use lambdo_parameters::{DynamoDbParameters, Options, ParameterError, Parameters, SecretsManager, Ssm};
-use lambdo_testing::{moto_endpoint, CountingProxy};
-
-async fn sdk_config(endpoint: &str) -> aws_config::SdkConfig {
-    aws_config::defaults(BehaviorVersion::latest())
-        .endpoint_url(endpoint)
-        .region(Region::new("eu-central-1"))
-        .credentials_provider(Credentials::new("testing", "testing", None, None, "tests"))
-        .load()
-        .await
-}
+use lambdo_testing::{moto_config as sdk_config, moto_endpoint, CountingProxy};
 
 /// A name no other test (or run) uses.
 fn unique(prefix: &str) -> String {
@@ -36,7 +26,7 @@ async fn put_parameter(config: &aws_config::SdkConfig, name: &str, value: &str, 
 #[tokio::test]
 async fn ssm_values_are_fetched_once_while_fresh_again_when_old_or_forced() {
     let proxy = CountingProxy::start(&moto_endpoint()).await;
-    let config = sdk_config(&proxy.endpoint()).await;
+    let config = sdk_config(&proxy.endpoint());
     let root = format!("/{}", unique("shop"));
     put_parameter(
         &config,
@@ -125,7 +115,7 @@ async fn ssm_values_are_fetched_once_while_fresh_again_when_old_or_forced() {
 #[tokio::test]
 async fn fifty_concurrent_cold_reads_of_one_parameter_make_one_request() {
     let proxy = CountingProxy::start(&moto_endpoint()).await;
-    let config = sdk_config(&proxy.endpoint()).await;
+    let config = sdk_config(&proxy.endpoint());
     let name = format!("/{}/shared", unique("herd"));
     put_parameter(&config, &name, "v", ParameterType::String).await;
     let parameters = Parameters::new(Ssm::new(&config));
@@ -141,7 +131,7 @@ async fn fifty_concurrent_cold_reads_of_one_parameter_make_one_request() {
 
 #[tokio::test]
 async fn errors_are_typed_and_never_quote_the_value() {
-    let config = sdk_config(&moto_endpoint()).await;
+    let config = sdk_config(&moto_endpoint());
     let parameters = Parameters::new(Ssm::new(&config));
     let missing = format!("/{}/missing", unique("nothing"));
     let error = parameters.get(&missing).await.unwrap_err();
@@ -188,7 +178,7 @@ async fn errors_are_typed_and_never_quote_the_value() {
 #[tokio::test]
 async fn secrets_come_as_strings_json_or_bytes() {
     let proxy = CountingProxy::start(&moto_endpoint()).await;
-    let config = sdk_config(&proxy.endpoint()).await;
+    let config = sdk_config(&proxy.endpoint());
     let client = aws_sdk_secretsmanager::Client::new(&config);
     let database = unique("shop/database");
     client
@@ -236,7 +226,7 @@ async fn a_dynamodb_table_of_parameters_one_by_id_or_a_partition() {
         AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
     };
     let proxy = CountingProxy::start(&moto_endpoint()).await;
-    let config = sdk_config(&proxy.endpoint()).await;
+    let config = sdk_config(&proxy.endpoint());
     let client = aws_sdk_dynamodb::Client::new(&config);
     let table = unique("parameters");
     let attribute = |name: &str| {

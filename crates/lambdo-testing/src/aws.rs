@@ -24,6 +24,31 @@ pub fn moto_endpoint() -> String {
     )
 }
 
+/// An AWS SDK configuration for the API at `endpoint` (moto's server): test
+/// credentials, `eu-central-1`, and each operation bounded to 10 s (a test that waits
+/// on a stuck server fails instead of hanging).
+///
+/// ```
+/// let config = lambdo_testing::moto_config("http://127.0.0.1:5000");
+/// assert_eq!(config.region().map(|region| region.as_ref()), Some("eu-central-1"));
+/// ```
+pub fn moto_config(endpoint: &str) -> aws_config::SdkConfig {
+    use aws_credential_types::{provider::SharedCredentialsProvider, Credentials};
+    aws_config::SdkConfig::builder()
+        .behavior_version(aws_config::BehaviorVersion::latest())
+        .endpoint_url(endpoint)
+        .region(aws_config::Region::new("eu-central-1"))
+        .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
+            "testing", "testing", None, None, "tests",
+        )))
+        .timeout_config(
+            aws_config::timeout::TimeoutConfig::builder()
+                .operation_timeout(std::time::Duration::from_secs(10))
+                .build(),
+        )
+        .build()
+}
+
 /// Forwards every request to an AWS API endpoint and counts them by operation (the
 /// `X-Amz-Target` header of JSON-protocol APIs: `AmazonSSM.GetParameter`,
 /// `secretsmanager.GetSecretValue`, `DynamoDB_20120810.GetItem`…).

@@ -22,7 +22,7 @@ mod runtime_api;
 mod sqs_event;
 mod stream_event;
 
-pub use aws::{moto_endpoint, CountingProxy};
+pub use aws::{moto_config, moto_endpoint, CountingProxy};
 pub use client::{batch_failures, InvokeResult, TestClient, TestResponse};
 pub use emulator::{Emulator, FunctionConfig, Invocation, LogLine, LogStream, Shutdown};
 pub use http_event::{HttpEvent, PayloadVersion};

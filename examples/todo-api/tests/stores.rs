@@ -5,7 +5,6 @@
 use std::time::Duration;
 
 use aws_sdk_dynamodb::{
-    config::{BehaviorVersion, Credentials, Region},
     types::{AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType},
     Client,
 };
@@ -105,21 +104,7 @@ async fn in_memory() {
 
 /// A client of the DynamoDB API under test.
 fn dynamodb() -> Client {
-    let endpoint = std::env::var("LAMBDO_DYNAMODB_ENDPOINT").expect(
-        "LAMBDO_DYNAMODB_ENDPOINT is not set: run the suite with scripts/test.sh, which starts moto_server",
-    );
-    let config = aws_sdk_dynamodb::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .endpoint_url(endpoint)
-        .region(Region::new("eu-central-1"))
-        .credentials_provider(Credentials::new("testing", "testing", None, None, "tests"))
-        .timeout_config(
-            aws_sdk_dynamodb::config::timeout::TimeoutConfig::builder()
-                .operation_timeout(Duration::from_secs(10))
-                .build(),
-        )
-        .build();
-    Client::from_conf(config)
+    Client::new(&lambdo_testing::moto_config(&lambdo_testing::moto_endpoint()))
 }
 
 /// A new table with a unique name, keyed by the string attributes `keys` (partition
@@ -248,15 +233,7 @@ async fn the_bootstrap_signs_cursors_with_the_secret_it_reads_at_cold_start() {
     let client = dynamodb();
     let table = create_table(&client, "todos", &["pk", "id"]).await;
     let secret_name = format!("todo-api/cursor-{}", uuid::Uuid::new_v4().simple());
-    let secrets_config = aws_sdk_secretsmanager::Config::builder()
-        .behavior_version(aws_sdk_secretsmanager::config::BehaviorVersion::latest())
-        .endpoint_url(&endpoint)
-        .region(aws_sdk_secretsmanager::config::Region::new("eu-central-1"))
-        .credentials_provider(aws_sdk_secretsmanager::config::Credentials::new(
-            "testing", "testing", None, None, "tests",
-        ))
-        .build();
-    aws_sdk_secretsmanager::Client::from_conf(secrets_config)
+    aws_sdk_secretsmanager::Client::new(&lambdo_testing::moto_config(&endpoint))
         .create_secret()
         .name(&secret_name)
         .secret_string("a key only the function knows")

@@ -10,7 +10,6 @@ use std::sync::{
 };
 
 use aws_sdk_dynamodb::{
-    config::{BehaviorVersion, Credentials, Region},
     types::{AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType},
     Client,
 };
@@ -23,21 +22,12 @@ use serde_json::{json, Value};
 /// The endpoint of the DynamoDB API under test. A missing server fails the test: the
 /// suite's own script starts one.
 pub(crate) fn endpoint() -> String {
-    std::env::var("LAMBDO_DYNAMODB_ENDPOINT").expect(
-        "LAMBDO_DYNAMODB_ENDPOINT is not set: run the suite with scripts/test.sh, which starts moto_server \
-         (or start `moto_server -p PORT` and set LAMBDO_DYNAMODB_ENDPOINT=http://127.0.0.1:PORT)",
-    )
+    lambdo_testing::moto_endpoint()
 }
 
 /// A client of `endpoint` with test credentials.
 pub(crate) fn client_of(endpoint: &str) -> Client {
-    let config = aws_sdk_dynamodb::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .endpoint_url(endpoint)
-        .region(Region::new("eu-central-1"))
-        .credentials_provider(Credentials::new("testing", "testing", None, None, "tests"))
-        .build();
-    Client::from_conf(config)
+    Client::new(&lambdo_testing::moto_config(endpoint))
 }
 
 /// A new table with a unique name: partition key `pk` (string) and, if asked, sort
