@@ -6,7 +6,7 @@
 //! same binary in Lambda or as a local server.
 //!
 //! ```no_run
-//! use axum::{extract::Path, routing::get, Router};
+//! use lambdo::axum::{extract::Path, routing::get, Router};
 //! use lambdo::{http::Problem, App, Json};
 //!
 //! #[derive(serde::Serialize)]
@@ -146,6 +146,18 @@ pub mod source;
 pub mod sqs;
 mod text;
 pub mod websocket;
+
+/// The axum lambdo routes HTTP events with: routers, extractors and responses for
+/// [`App::http`], at the version lambdo is built on (a `Router` of another axum
+/// version is another type: "multiple different versions of crate `axum`").
+///
+/// ```
+/// use lambdo::axum::{routing::get, Router};
+///
+/// let app = lambdo::App::new(()).http(Router::new().route("/", get(|| async { "hi" })));
+/// # let _ = app;
+/// ```
+pub use axum;
 
 pub use app::App;
 pub use error::{BoxError, Error, FunctionError};
