@@ -186,16 +186,9 @@ impl RuntimeApi {
         headers.insert(header::TRANSFER_ENCODING, HeaderValue::from_static("chunked"));
         headers.insert(header::TRAILER, HeaderValue::from_static(ERROR_TRAILERS));
         // Not sent again: the stream is consumed by the first attempt.
-        let answered = self.exchange("the streamed /response", request).await;
-        let outcome = match answered {
-            Ok((parts, body)) => {
-                let body = self.body(body).await?;
-                if parts.status.is_success() {
-                    Ok(())
-                } else {
-                    Err(status_error("the streamed /response", parts.status, &body))
-                }
-            }
+        let what = "the streamed /response";
+        let outcome = match self.exchange(what, request).await {
+            Ok(answer) => self.accepted(what, answer).await.map(drop),
             Err(error) => Err(error),
         };
         self.open = None;
@@ -225,7 +218,16 @@ impl RuntimeApi {
         what: &'static str,
         request: impl FnMut() -> Request<Outgoing>,
     ) -> Result<(http::response::Parts, Bytes), ApiError> {
-        let (parts, body) = self.exchange_retrying(what, request).await?;
+        let answer = self.exchange_retrying(what, request).await?;
+        self.accepted(what, answer).await
+    }
+
+    /// The answer's head and body if its status is a success, else the status error.
+    async fn accepted(
+        &mut self,
+        what: &'static str,
+        (parts, body): (http::response::Parts, hyper::body::Incoming),
+    ) -> Result<(http::response::Parts, Bytes), ApiError> {
         let body = self.body(body).await?;
         if !parts.status.is_success() {
             return Err(status_error(what, parts.status, &body));
@@ -240,16 +242,11 @@ impl RuntimeApi {
         what: &'static str,
         mut request: impl FnMut() -> Request<Outgoing>,
     ) -> Result<(), ApiError> {
-        let (parts, body) = match self.exchange(what, request()).await {
+        let answer = match self.exchange(what, request()).await {
             Err(error) if error.is_transport() => self.exchange(what, request()).await?,
             other => other?,
         };
-        let body = self.body(body).await?;
-        if parts.status.is_success() {
-            Ok(())
-        } else {
-            Err(status_error(what, parts.status, &body))
-        }
+        self.accepted(what, answer).await.map(drop)
     }
 
     async fn exchange_retrying(
