@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs beyond a Rust toolchain: rustfmt and clippy (via
-# rustup, when missing), cargo-deny and cargo-fuzz (crates.io, into .tools or
+# rustup, when missing), cargo-deny, cargo-fuzz and cargo-hack (crates.io, into .tools or
 # $LAMBDO_TOOLS; libFuzzer needs a C++ compiler, from Debian when missing), Python 3
 # with venv (Debian packages, when missing), and the Python tools of
 # requirements-dev.txt in a project venv (default: .venv, or $LAMBDO_VENV). Re-running is cheap: the venv is rebuilt only when
@@ -26,8 +26,9 @@ python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || apt_install python3-venv
 # or $LAMBDO_TOOLS) and rebuilt only for another version.
 tools="${LAMBDO_TOOLS:-$PWD/.tools}"
 cargo_tool() {
-  local crate="$1" version="$2" binary="$3"
-  if [[ "$("$tools/bin/$binary" --version 2>/dev/null)" == *"$version"* ]]; then
+  # $4: the subcommand that answers `--version`, for tools that need one.
+  local crate="$1" version="$2" binary="$3" subcommand=("${@:4}")
+  if [[ "$("$tools/bin/$binary" "${subcommand[@]}" --version 2>/dev/null)" == *"$version"* ]]; then
     return
   fi
   echo "dev-tools: installing $crate $version into $tools"
@@ -36,6 +37,7 @@ cargo_tool() {
 }
 cargo_tool cargo-deny 0.20.2 cargo-deny
 cargo_tool cargo-fuzz 0.13.2 cargo-fuzz
+cargo_tool cargo-hack 0.6.46 cargo-hack hack
 
 venv="${LAMBDO_VENV:-$PWD/.venv}"
 stamp="$venv/.requirements.sha256"

@@ -34,6 +34,17 @@ step "cargo deny: licences, banned duplicates, sources (deny.toml)"
 step "cargo clippy -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+step "Cargo features: each alone builds (cargo hack); an SQS-only function has no HTTP stack"
+# One feature at a time, and none: the library crates' `#[cfg]`s and their dependencies'
+# features. Without dev-dependencies (cargo-hack takes them out while it runs), as a
+# user's build has them.
+"${LAMBDO_TOOLS:-$PWD/.tools}/bin/cargo-hack" hack check --each-feature --no-dev-deps \
+  -p lambdo -p lambdo-dynamodb -p lambdo-parameters
+if cargo tree --locked -p order-worker -e normal --prefix none | grep -E '^(axum|lambda_http|tower-http|tower) '; then
+  echo "order-worker (lambdo with sqs and metrics only) depends on the HTTP stack above" >&2
+  exit 1
+fi
+
 step "release bootstraps of every example (driven by tests/example_bootstraps.rs)"
 examples=()
 for dir in examples/*/; do examples+=(-p "$(basename "$dir")"); done

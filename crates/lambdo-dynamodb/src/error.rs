@@ -1,6 +1,7 @@
 //! What a table operation can fail with, by what the caller should do about it.
 
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+#[cfg(feature = "http")]
 use lambdo::http::Problem;
 
 /// A failed table operation.
@@ -70,6 +71,7 @@ impl TableError {
 /// HTTP handlers can return table errors with `?`: 404, 409, 400 for what the client
 /// can fix; 503 for throttling and failures (their detail goes to the log, not the
 /// client).
+#[cfg(feature = "http")]
 impl From<TableError> for Problem {
     fn from(error: TableError) -> Self {
         match &error {

@@ -80,7 +80,9 @@ use std::{
 
 use aws_sdk_dynamodb::{types::AttributeValue, Client};
 use futures_util::FutureExt;
-use lambdo::{http::Problem, BoxError, Context, FunctionError};
+#[cfg(feature = "http")]
+use lambdo::http::Problem;
+use lambdo::{BoxError, Context, FunctionError};
 use serde::{de::DeserializeOwned, Serialize};
 
 use crate::{key::hex_sha256, TableError};
@@ -114,6 +116,7 @@ pub enum IdempotencyError {
 
 /// 409 while in progress, 422 for a reused key, and what the work's or the table's
 /// errors map to otherwise.
+#[cfg(feature = "http")]
 impl From<IdempotencyError> for Problem {
     fn from(error: IdempotencyError) -> Self {
         match error {

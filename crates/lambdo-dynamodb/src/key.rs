@@ -3,8 +3,11 @@
 
 use std::fmt;
 
+#[cfg(feature = "http")]
 use axum::extract::{FromRequestParts, OptionalFromRequestParts};
+#[cfg(feature = "http")]
 use http::request::Parts;
+#[cfg(feature = "http")]
 use lambdo::http::Problem;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -93,6 +96,7 @@ impl IdempotencyKey {
     }
 
     /// The header's value, checked, scoped to the request's method and path.
+    #[cfg(feature = "http")]
     fn from_header(parts: &Parts) -> Result<Option<Self>, Problem> {
         let Some(value) = parts.headers.get(Self::HEADER) else {
             return Ok(None);
@@ -131,6 +135,7 @@ impl AsRef<str> for IdempotencyKey {
     }
 }
 
+#[cfg(feature = "http")]
 impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
     type Rejection = Problem;
 
@@ -142,6 +147,7 @@ impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
     }
 }
 
+#[cfg(feature = "http")]
 impl<S: Send + Sync> OptionalFromRequestParts<S> for IdempotencyKey {
     type Rejection = Problem;
 

@@ -1,28 +1,39 @@
 //! `App`: the builder that registers a function's sources.
 
+#[cfg(feature = "http")]
 use axum::Router;
 
+#[cfg(feature = "authorizer")]
+use crate::authorizer::{Authorizer, AuthorizerRequest, IntoAuthorization};
+#[cfg(feature = "cognito")]
+use crate::cognito::{Cognito, IntoTriggerResponse, Trigger};
+#[cfg(feature = "dynamodb")]
+use crate::dynamodb::DynamoDbRecord;
+#[cfg(feature = "eventbridge")]
+use crate::eventbridge::{EventBridge, EventBridgePayload};
+#[cfg(feature = "http")]
+use crate::http::{Cors, HttpSource, DEFAULT_BODY_LIMIT};
+#[cfg(feature = "kinesis")]
+use crate::kinesis::KinesisRecord;
+#[cfg(feature = "metrics")]
+use crate::metrics::MetricsConfig;
+#[cfg(feature = "s3")]
+use crate::s3::ObjectEvent;
+#[cfg(feature = "sns")]
+use crate::sns::SnsRecord;
+#[cfg(feature = "sqs")]
+use crate::sqs::SqsRecord;
+#[cfg(feature = "websocket")]
+use crate::websocket::{IntoWebSocketResponse, WebSocket, WebSocketEvent};
+#[allow(unused_imports, reason = "each batch source's registration uses some")]
 use crate::{
-    authorizer::{Authorizer, AuthorizerRequest, IntoAuthorization},
     batch::{BatchOptions, IntoRecordResult},
-    cognito::{Cognito, IntoTriggerResponse, Trigger},
-    dispatch::Registry,
-    dynamodb::DynamoDbRecord,
-    eventbridge::{EventBridge, EventBridgePayload},
-    function::Function,
     guard::erase_record,
-    hooks::ShutdownHooks,
-    http::{Cors, CorsError, HttpSource, DEFAULT_BODY_LIMIT},
-    invoke::InvokeSource,
-    kinesis::KinesisRecord,
-    metrics::MetricsConfig,
-    records::{Batch, Record, Records},
-    s3::ObjectEvent,
-    sns::SnsRecord,
-    source::Source,
-    sqs::SqsRecord,
-    websocket::{IntoWebSocketResponse, WebSocket, WebSocketEvent},
-    Handler, IntoInvokeResponse, InvokePayload,
+    records::{Batch, Record},
+};
+use crate::{
+    dispatch::Registry, function::Function, hooks::ShutdownHooks, invoke::InvokeSource, records::Records,
+    source::Source, Handler, IntoInvokeResponse, InvokePayload,
 };
 
 /// A Lambda function: its state and the event sources it handles.
@@ -61,10 +72,14 @@ use crate::{
 pub struct App<S = ()> {
     /// The registrations so far, in order.
     sources: Registry<S>,
+    #[cfg(feature = "http")]
     body_limit: usize,
+    #[cfg(feature = "metrics")]
     metrics: Option<MetricsConfig>,
+    #[cfg(feature = "http")]
     cors: Option<Cors>,
     shutdown: ShutdownHooks,
+    #[cfg(feature = "http")]
     stream_function_urls: bool,
 }
 
@@ -81,10 +96,14 @@ where
     pub fn new(state: S) -> Self {
         App {
             sources: Registry::new(state),
+            #[cfg(feature = "http")]
             body_limit: DEFAULT_BODY_LIMIT,
+            #[cfg(feature = "metrics")]
             metrics: None,
+            #[cfg(feature = "http")]
             cors: None,
             shutdown: ShutdownHooks::default(),
+            #[cfg(feature = "http")]
             stream_function_urls: false,
         }
     }
@@ -106,6 +125,7 @@ where
     /// let app = lambdo::App::new(Greeting("hi")).http(Router::new().route("/", get(greet)));
     /// # let _ = app;
     /// ```
+    #[cfg(feature = "http")]
     pub fn http(mut self, router: Router<S>) -> Self {
         let router = router.with_state(self.sources.state.clone());
         self.sources
@@ -136,6 +156,13 @@ where
     }
 
     /// Registers the record source of `R` (its `Records` batches) with `handler`.
+    #[cfg(any(
+        feature = "sqs",
+        feature = "kinesis",
+        feature = "dynamodb",
+        feature = "sns",
+        feature = "s3"
+    ))]
     fn records<R, H, Args>(mut self, options: BatchOptions, handler: H) -> Self
     where
         R: Record,
@@ -197,6 +224,7 @@ where
     /// let app = lambdo::App::new(()).sqs(on_order);
     /// # let _ = app;
     /// ```
+    #[cfg(feature = "sqs")]
     pub fn sqs<H, Args>(self, handler: H) -> Self
     where
         H: Handler<Args, S, SqsRecord>,
@@ -219,6 +247,7 @@ where
     /// let app = lambdo::App::new(()).sqs_with(BatchOptions::new().concurrency(8), on_line);
     /// # let _ = app;
     /// ```
+    #[cfg(feature = "sqs")]
     pub fn sqs_with<H, Args>(self, options: BatchOptions, handler: H) -> Self
     where
         H: Handler<Args, S, SqsRecord>,
@@ -244,6 +273,7 @@ where
     /// let app = lambdo::App::new(()).kinesis(on_event);
     /// # let _ = app;
     /// ```
+    #[cfg(feature = "kinesis")]
     pub fn kinesis<H, Args>(self, handler: H) -> Self
     where
         H: Handler<Args, S, KinesisRecord>,
@@ -258,6 +288,7 @@ where
     /// # Panics
     ///
     /// When a Kinesis handler is already registered.
+    #[cfg(feature = "kinesis")]
     pub fn kinesis_with<H, Args>(self, options: BatchOptions, handler: H) -> Self
     where
         H: Handler<Args, S, KinesisRecord>,
@@ -284,6 +315,7 @@ where
     /// let app = lambdo::App::new(()).dynamodb_stream(on_change);
     /// # let _ = app;
     /// ```
+    #[cfg(feature = "dynamodb")]
     pub fn dynamodb_stream<H, Args>(self, handler: H) -> Self
     where
         H: Handler<Args, S, DynamoDbRecord>,
@@ -298,6 +330,7 @@ where
     /// # Panics
     ///
     /// When a DynamoDB Streams handler is already registered.
+    #[cfg(feature = "dynamodb")]
     pub fn dynamodb_stream_with<H, Args>(self, options: BatchOptions, handler: H) -> Self
     where
         H: Handler<Args, S, DynamoDbRecord>,
@@ -322,6 +355,7 @@ where
     /// let app = lambdo::App::new(()).sns(on_news);
     /// # let _ = app;
     /// ```
+    #[cfg(feature = "sns")]
     pub fn sns<H, Args>(self, handler: H) -> Self
     where
         H: Handler<Args, S, SnsRecord>,
@@ -346,6 +380,7 @@ where
     /// let app = lambdo::App::new(()).s3(on_object);
     /// # let _ = app;
     /// ```
+    #[cfg(feature = "s3")]
     pub fn s3<H, Args>(self, handler: H) -> Self
     where
         H: Handler<Args, S, ObjectEvent>,
@@ -370,6 +405,7 @@ where
     /// let app = lambdo::App::new(()).eventbridge("com.example.shop", "OrderShipped", on_shipped);
     /// # let _ = app;
     /// ```
+    #[cfg(feature = "eventbridge")]
     pub fn eventbridge<H, Args>(mut self, source: &str, detail_type: &str, handler: H) -> Self
     where
         H: Handler<Args, S, EventBridgePayload>,
@@ -399,6 +435,7 @@ where
     /// let app = lambdo::App::new(()).schedule(hourly);
     /// # let _ = app;
     /// ```
+    #[cfg(feature = "eventbridge")]
     pub fn schedule<H, Args>(mut self, handler: H) -> Self
     where
         H: Handler<Args, S, EventBridgePayload>,
@@ -429,6 +466,7 @@ where
     /// let app = lambdo::App::new(()).authorizer(open);
     /// # let _ = app;
     /// ```
+    #[cfg(feature = "authorizer")]
     pub fn authorizer<H, Args>(mut self, handler: H) -> Self
     where
         H: Handler<Args, S, AuthorizerRequest>,
@@ -463,6 +501,7 @@ where
     /// let app = lambdo::App::new(()).cognito(welcome);
     /// # let _ = app;
     /// ```
+    #[cfg(feature = "cognito")]
     pub fn cognito<T, H, Args>(mut self, handler: H) -> Self
     where
         T: Trigger,
@@ -493,6 +532,7 @@ where
     /// let app = lambdo::App::new(()).websocket("$default", on_message);
     /// # let _ = app;
     /// ```
+    #[cfg(feature = "websocket")]
     pub fn websocket<H, Args>(mut self, route_key: &str, handler: H) -> Self
     where
         H: Handler<Args, S, WebSocketEvent>,
@@ -510,6 +550,7 @@ where
     /// let app = lambdo::App::new(()).body_limit(64 * 1024);
     /// # let _ = app;
     /// ```
+    #[cfg(feature = "http")]
     pub fn body_limit(mut self, bytes: usize) -> Self {
         self.body_limit = bytes;
         self
@@ -533,6 +574,7 @@ where
     ///     .cors(Cors::origins(["https://app.example.com"]).allow_credentials());
     /// # let _ = app;
     /// ```
+    #[cfg(feature = "http")]
     pub fn cors(mut self, cors: Cors) -> Self {
         self.cors = Some(cors);
         self
@@ -548,6 +590,7 @@ where
     /// let app = lambdo::App::new(()).metrics(MetricsConfig::new("Shop", "orders"));
     /// # let _ = app;
     /// ```
+    #[cfg(feature = "metrics")]
     pub fn metrics(mut self, config: MetricsConfig) -> Self {
         self.metrics = Some(config);
         self
@@ -569,31 +612,36 @@ where
         self.try_into_function().unwrap_or_else(|error| panic!("{error}"))
     }
 
-    fn try_into_function(self) -> Result<Function, CorsError> {
+    fn try_into_function(self) -> Result<Function, crate::BoxError> {
         let mut sources = self.sources;
-        let cors = self.cors.as_ref().map(Cors::check).transpose()?;
-        let router = sources.find::<HttpSource>().map(|http| {
-            http.set_body_limit(self.body_limit);
-            if self.stream_function_urls {
-                http.stream_function_urls();
-            }
-            if let Some(cors) = cors {
-                http.layer_router(cors);
-            }
-            http.router()
-        });
+        #[cfg(feature = "http")]
+        let router = {
+            let cors = self.cors.as_ref().map(Cors::check).transpose()?;
+            sources.find::<HttpSource>().map(|http| {
+                http.set_body_limit(self.body_limit);
+                if self.stream_function_urls {
+                    http.stream_function_urls();
+                }
+                if let Some(cors) = cors {
+                    http.layer_router(cors);
+                }
+                http.router()
+            })
+        };
         if sources.invoke.is_none() {
             // They take no event without handlers, but tell what a batch of records or
             // an EventBridge event was when no source takes it (with an invoke handler,
             // that one takes it).
             sources.one_of(Records::default);
+            #[cfg(feature = "eventbridge")]
             sources.one_of(EventBridge::default);
         }
-        Ok(Function::new(
-            sources.into_dispatcher(router),
-            self.metrics.unwrap_or_else(MetricsConfig::default_for_app),
-            self.shutdown,
-        ))
+        let function = Function::new(sources.into_dispatcher(), self.shutdown);
+        #[cfg(feature = "metrics")]
+        let function = function.with_metrics(self.metrics.unwrap_or_else(MetricsConfig::default_for_app));
+        #[cfg(feature = "http")]
+        let function = function.with_router(router);
+        Ok(function)
     }
 
     /// Streams the HTTP responses to Function URL events, for a Function URL with
@@ -629,6 +677,7 @@ where
     ///     .await
     /// # }
     /// ```
+    #[cfg(feature = "http")]
     pub fn stream_function_urls(mut self) -> Self {
         self.stream_function_urls = true;
         self

@@ -352,6 +352,11 @@ impl From<Unauthorized> for BoxError {
 }
 
 /// What an authorizer handler may return: `Result<Authorization, E>`.
+#[diagnostic::on_unimplemented(
+    message = "an authorizer cannot answer `{Self}`",
+    label = "the handler's return type",
+    note = "return `Result<Authorization, E>` with `E: Into<BoxError>` (`Err(Unauthorized)` for API Gateway's 401)"
+)]
 pub trait IntoAuthorization {
     /// The answer, or the error that fails the invocation.
     fn into_authorization(self) -> Result<Authorization, Error>;

@@ -125,6 +125,11 @@ triggers! {
 }
 
 /// What a trigger handler may return: `Result<R, E>` with `R` the trigger's response.
+#[diagnostic::on_unimplemented(
+    message = "this Cognito trigger's handler cannot return `{Self}`",
+    label = "the handler's return type",
+    note = "return `Result<R, E>` with `R` the response part of the trigger the argument names (`PreSignUp` answers `PreSignUpResponse`...) and `E: Into<BoxError>`"
+)]
 pub trait IntoTriggerResponse<R> {
     /// The response, or the error that fails the invocation.
     fn into_trigger_response(self) -> Result<R, Error>;

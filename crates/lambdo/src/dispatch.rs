@@ -4,7 +4,6 @@
 
 use std::{any::Any, borrow::Cow, fmt, sync::Arc};
 
-use axum::Router;
 use bytes::Bytes;
 use serde::{
     de::{self, IgnoredAny, MapAccess, Visitor},
@@ -85,8 +84,8 @@ impl<S: Send + Sync + 'static> Registry<S> {
             .find_map(|source| source.as_any_mut().downcast_mut())
     }
 
-    /// The dispatcher of these sources; `router` is the HTTP router, for local mode.
-    pub(crate) fn into_dispatcher(self, router: Option<Router>) -> Dispatcher<S> {
+    /// The dispatcher of these sources.
+    pub(crate) fn into_dispatcher(self) -> Dispatcher<S> {
         let sources: Vec<Box<dyn Source<S>>> =
             self.sources.into_iter().map(Registered::into_source).collect();
         let mut keys = KeyTable::default();
@@ -98,7 +97,6 @@ impl<S: Send + Sync + 'static> Registry<S> {
             sources,
             keys,
             invoke: self.invoke,
-            router,
         }
     }
 }
@@ -110,14 +108,12 @@ pub(crate) struct Dispatcher<S> {
     /// Each key some source reads, with the sources that read it.
     keys: KeyTable,
     invoke: Option<InvokeSource<S>>,
-    router: Option<Router>,
 }
 
 /// A [`Dispatcher`] whatever its state's type: what a [`Function`](crate::Function)
 /// holds.
 pub(crate) trait Dispatch: Send + Sync {
     fn call(self: Arc<Self>, event: Bytes, context: Context) -> BoxFuture<Result<Answer, Error>>;
-    fn router(&self) -> Option<Router>;
     fn sources(&self) -> Vec<&'static str>;
 }
 
@@ -152,10 +148,6 @@ impl<S: Send + Sync + 'static> Dispatch for Dispatcher<S> {
                 .await
                 .map(Answer::from)
         })
-    }
-
-    fn router(&self) -> Option<Router> {
-        self.router.clone()
     }
 
     fn sources(&self) -> Vec<&'static str> {

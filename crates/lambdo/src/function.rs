@@ -1,7 +1,6 @@
 //! `Function`: a finished app that takes raw events and answers them.
 
 use std::{
-    cell::RefCell,
     future::Future,
     panic::AssertUnwindSafe,
     sync::{
@@ -10,17 +9,17 @@ use std::{
     },
 };
 
-use axum::Router;
 use bytes::Bytes;
 use futures_util::FutureExt;
 use serde_json::value::RawValue;
 use tracing::Instrument;
 
+#[cfg(feature = "metrics")]
+use crate::metrics::MetricsConfig;
 use crate::{
     dispatch::{Dispatch, Dispatcher},
     error::panic_message,
     hooks::ShutdownHooks,
-    metrics::{self, MetricsConfig},
     source::Answer,
     Context, Error,
 };
@@ -47,31 +46,49 @@ pub struct Function {
     dispatch: Arc<dyn Dispatch>,
     /// Set by the first invocation: every later one is warm.
     warm: Arc<AtomicBool>,
+    #[cfg(feature = "metrics")]
     metrics: Arc<MetricsConfig>,
+    /// The app's routes with lambdo's layers, for local mode and [`Function::router`].
+    #[cfg(feature = "http")]
+    router: Option<axum::Router>,
     shutdown: ShutdownHooks,
 }
 
 impl std::fmt::Debug for Function {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Function")
-            .field("sources", &self.dispatch.sources())
-            .field("metrics", &self.metrics)
-            .finish()
+        let mut f = f.debug_struct("Function");
+        f.field("sources", &self.dispatch.sources());
+        #[cfg(feature = "metrics")]
+        f.field("metrics", &self.metrics);
+        f.finish()
     }
 }
 
 impl Function {
-    pub(crate) fn new<S: Send + Sync + 'static>(
-        dispatcher: Dispatcher<S>,
-        metrics: MetricsConfig,
-        shutdown: ShutdownHooks,
-    ) -> Self {
+    pub(crate) fn new<S: Send + Sync + 'static>(dispatcher: Dispatcher<S>, shutdown: ShutdownHooks) -> Self {
         Function {
             dispatch: Arc::new(dispatcher),
             warm: Arc::new(AtomicBool::new(false)),
-            metrics: Arc::new(metrics),
+            #[cfg(feature = "metrics")]
+            metrics: Arc::new(MetricsConfig::default_for_app()),
+            #[cfg(feature = "http")]
+            router: None,
             shutdown,
         }
+    }
+
+    /// The function writing its metrics as `config` says.
+    #[cfg(feature = "metrics")]
+    pub(crate) fn with_metrics(mut self, config: MetricsConfig) -> Self {
+        self.metrics = Arc::new(config);
+        self
+    }
+
+    /// The function with the app's routes (already layered), for local mode.
+    #[cfg(feature = "http")]
+    pub(crate) fn with_router(mut self, router: Option<axum::Router>) -> Self {
+        self.router = router;
+        self
     }
 
     /// Handles one event, as Lambda would deliver it. A panic anywhere in the handler
@@ -146,7 +163,8 @@ impl Function {
     }
 
     /// This function as [`crate::run`] serves it: default metrics go to stdout.
-    pub(crate) fn served(mut self) -> Self {
+    pub(crate) fn served(#[allow(unused_mut)] mut self) -> Self {
+        #[cfg(feature = "metrics")]
         if let Some(config) = self.metrics.served() {
             self.metrics = Arc::new(config);
         }
@@ -168,10 +186,11 @@ impl Function {
         if let Some(trace_id) = &context.xray_trace_id {
             span.record("xray_trace_id", trace_id.as_str());
         }
-        let cold_start = cold_start.then(|| function_name(&context.invoked_function_arn));
         Invocation {
             span,
-            cold_start,
+            #[cfg(feature = "metrics")]
+            cold_start: cold_start.then(|| function_name(&context.invoked_function_arn)),
+            #[cfg(feature = "metrics")]
             config: Arc::clone(&self.metrics),
         }
     }
@@ -185,8 +204,9 @@ impl Function {
     ///     .into_function();
     /// assert!(function.router().is_some());
     /// ```
-    pub fn router(&self) -> Option<Router> {
-        self.dispatch.router()
+    #[cfg(feature = "http")]
+    pub fn router(&self) -> Option<axum::Router> {
+        self.router.clone()
     }
 
     /// The names of the sources this function handles (`http`, `invoke`…).
@@ -204,16 +224,20 @@ impl Function {
 pub(crate) struct Invocation {
     span: tracing::Span,
     /// The function's name, on the first invocation of the process.
+    #[cfg(feature = "metrics")]
     cold_start: Option<String>,
+    #[cfg(feature = "metrics")]
     config: Arc<MetricsConfig>,
 }
 
 impl Invocation {
     /// Runs `work` in the invocation's span with its own metrics, then writes the
     /// metrics (whatever `work` returned: errors are measured too).
+    #[cfg(feature = "metrics")]
     pub(crate) async fn run<F: Future>(self, work: F) -> F::Output {
+        use crate::metrics;
         let (output, recorded) = metrics::CURRENT
-            .scope(RefCell::new(None), async {
+            .scope(std::cell::RefCell::new(None), async {
                 let output = work.await;
                 (output, metrics::CURRENT.with(|slot| slot.borrow_mut().take()))
             })
@@ -222,9 +246,16 @@ impl Invocation {
         self.config.flush(recorded.as_ref(), self.cold_start.as_deref());
         output
     }
+
+    /// Runs `work` in the invocation's span.
+    #[cfg(not(feature = "metrics"))]
+    pub(crate) async fn run<F: Future>(self, work: F) -> F::Output {
+        work.instrument(self.span).await
+    }
 }
 
 /// The function's name: Lambda's variable, else the last part of the invoked ARN.
+#[cfg(feature = "metrics")]
 fn function_name(invoked_arn: &str) -> String {
     std::env::var("AWS_LAMBDA_FUNCTION_NAME").unwrap_or_else(|_| {
         invoked_arn

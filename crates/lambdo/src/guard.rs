@@ -21,6 +21,11 @@ use crate::{error::panic_message, handler::ErasedHandler, logs, BoxError, Contex
 /// assert_eq!(failed.into_record_result().unwrap_err().error_type(), "Lambdo.HandlerError");
 /// assert!(().into_record_result().is_ok());
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "a record handler cannot return `{Self}`",
+    label = "the handler's return type",
+    note = "a record succeeds or fails, with no value: return `Result<(), E>` with `E: Into<BoxError>` (in a batch, a failure is reported in `batchItemFailures` and that record retried), or `()`"
+)]
 pub trait IntoRecordResult {
     /// `Ok` when the record succeeded.
     fn into_record_result(self) -> Result<(), Error>;

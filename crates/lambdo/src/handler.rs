@@ -36,6 +36,13 @@ pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
 /// let app = lambdo::App::new(AppState).invoke(resize);
 /// # let _ = app;
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "this function is not a lambdo handler of `{P}` events (with state `{S}`)",
+    label = "not a handler: see the notes below",
+    note = "a handler is an `async fn` whose arguments are extractors: first any number built from the invocation (`State<S>`, `Context`, `Metrics`, your own `FromContext` types), then at most one that takes the event's payload (`Json<T>`, `sqs::Message<T>`, `SqsRecord`...)",
+    note = "the payload argument must come last: `async fn(State(state): State<S>, message: Message<T>)`, not the other way round",
+    note = "every argument must be `Send + 'static` and the returned future `Send`; `State<S>` must name the type given to `App::new`"
+)]
 pub trait Handler<Args, S, P>: Clone + Send + Sync + 'static {
     /// What the function returns.
     type Output: Send + 'static;

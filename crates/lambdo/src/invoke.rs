@@ -19,6 +19,11 @@ use crate::{
 /// let ok: Result<Vec<u32>, lambdo::BoxError> = Ok(vec![1, 2]);
 /// assert_eq!(ok.into_invoke_response().unwrap().get(), "[1,2]");
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "a direct-invocation handler cannot answer `{Self}`",
+    label = "the handler's return type",
+    note = "return `Result<R, E>`: `R: Serialize` becomes the JSON response, `E: Into<BoxError>` fails the invocation (for a value that cannot fail: `Ok::<_, lambdo::BoxError>(value)`)"
+)]
 pub trait IntoInvokeResponse {
     /// Serializes the success value or converts the error.
     fn into_invoke_response(self) -> Result<Box<RawValue>, Error>;

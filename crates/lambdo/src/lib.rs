@@ -60,7 +60,58 @@
 //!
 //! ## Cargo features
 //!
-//! lambdo has no optional features yet; the sources above are always available.
+//! Every feature is on by default. A function that serves one source builds faster
+//! and ships a smaller bootstrap with only what it uses:
+//!
+//! ```toml
+//! # An SQS consumer: no axum, no HTTP server, no local mode.
+//! lambdo = { version = "0.1", default-features = false, features = ["sqs", "metrics"] }
+//! ```
+//!
+//! | feature | gives | pulls in |
+//! |---|---|---|
+//! | `http` | [`App::http`] and [`http`]: axum routes for API Gateway REST/HTTP APIs, ALB, Function URLs; [`App::cors`], [`App::body_limit`], [`App::stream_function_urls`] | axum, tower-http, lambda_http |
+//! | `local` | local mode in [`run`] (implies `http`) | axum's server (hyper) |
+//! | `metrics` | [`metrics`]: the EMF [`Metrics`](metrics::Metrics) extractor, [`App::metrics`] | |
+//! | `sqs` | [`App::sqs`], [`sqs`] | |
+//! | `sns` | [`App::sns`], [`sns`] | |
+//! | `s3` | [`App::s3`], [`s3`] | |
+//! | `dynamodb` | [`App::dynamodb_stream`], [`dynamodb`] (DynamoDB Streams) | |
+//! | `kinesis` | [`App::kinesis`], [`kinesis`] | |
+//! | `eventbridge` | [`App::eventbridge`], [`App::schedule`], [`eventbridge`] | |
+//! | `cognito` | [`App::cognito`], [`cognito`] | |
+//! | `authorizer` | [`App::authorizer`], [`authorizer`] | |
+//! | `websocket` | [`App::websocket`], [`websocket`] | |
+//!
+//! Always there: [`App::invoke`] (direct invocation), [`App::source`] (your own
+//! sources, see [`source`]), [`batch`], [`logs`], the Runtime API client with
+//! streaming, Managed Instances and shutdown hooks. Without `local`, [`run`] outside
+//! Lambda returns an error that says so: run the function under `cargo lambda watch`
+//! (a local Runtime API) instead.
+//!
+//! The "pulls in" column is what `cargo tree` shows: the event types come from
+//! `aws_lambda_events`, one of its features per source.
+
+#![cfg_attr(docsrs, feature(doc_cfg))]
+// The shared parts (the batch engine, the JSON readers) serve sources that a build
+// may leave out: unused code is checked in the build with every feature on.
+#![cfg_attr(
+    not(all(
+        feature = "http",
+        feature = "local",
+        feature = "metrics",
+        feature = "sqs",
+        feature = "sns",
+        feature = "s3",
+        feature = "dynamodb",
+        feature = "kinesis",
+        feature = "eventbridge",
+        feature = "cognito",
+        feature = "authorizer",
+        feature = "websocket"
+    )),
+    allow(dead_code, unused_imports)
+)]
 
 /// Lambda's limit on a synchronous invocation's response payload.
 pub(crate) const RESPONSE_LIMIT: usize = 6 * 1024 * 1024;
@@ -119,32 +170,44 @@ macro_rules! numbers_answer {
 }
 
 mod app;
+#[cfg(feature = "authorizer")]
 pub mod authorizer;
 pub mod batch;
+#[cfg(feature = "cognito")]
 pub mod cognito;
 mod dispatch;
+#[cfg(feature = "dynamodb")]
 pub mod dynamodb;
 mod error;
+#[cfg(feature = "eventbridge")]
 pub mod eventbridge;
 mod extract;
 mod function;
 mod guard;
 mod handler;
 mod hooks;
+#[cfg(feature = "http")]
 pub mod http;
 mod invoke;
+#[cfg(feature = "kinesis")]
 pub mod kinesis;
+#[cfg(feature = "local")]
 mod local;
 pub mod logs;
+#[cfg(feature = "metrics")]
 pub mod metrics;
 mod records;
 pub mod redact;
 mod runtime;
+#[cfg(feature = "s3")]
 pub mod s3;
+#[cfg(feature = "sns")]
 pub mod sns;
 pub mod source;
+#[cfg(feature = "sqs")]
 pub mod sqs;
 mod text;
+#[cfg(feature = "websocket")]
 pub mod websocket;
 
 /// The axum lambdo routes HTTP events with: routers, extractors and responses for
@@ -157,14 +220,18 @@ pub mod websocket;
 /// let app = lambdo::App::new(()).http(Router::new().route("/", get(|| async { "hi" })));
 /// # let _ = app;
 /// ```
+#[cfg(feature = "http")]
 pub use axum;
 
 pub use app::App;
 pub use error::{BoxError, Error, FunctionError};
-pub use extract::{FromContext, FromPayload, InvokePayload, Json, JsonRejection, State};
+pub use extract::{FromContext, FromPayload, InvokePayload, Json, State};
 pub use function::Function;
 pub use handler::{BoxFuture, Handler};
+#[cfg(feature = "http")]
+pub use http::JsonRejection;
 pub use invoke::IntoInvokeResponse;
 pub use lambda_runtime::{Context, Diagnostic};
+#[cfg(feature = "local")]
 pub use local::{DEFAULT_LOCAL_ADDR, INVOKE_PATH};
 pub use runtime::run;

@@ -528,6 +528,7 @@ impl<S> FromContext<S> for Metrics {
     }
 }
 
+#[cfg(feature = "http")]
 impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Metrics {
     type Rejection = std::convert::Infallible;
 

@@ -198,6 +198,11 @@ impl WebSocketResponse {
 
 /// What a WebSocket handler may return: `Result<WebSocketResponse, E>`, or
 /// `Result<(), E>` for 200 with no body.
+#[diagnostic::on_unimplemented(
+    message = "a WebSocket route handler cannot return `{Self}`",
+    label = "the handler's return type",
+    note = "return `Result<WebSocketResponse, E>`, or `Result<(), E>` for 200 with no body, with `E: Into<BoxError>`"
+)]
 pub trait IntoWebSocketResponse {
     /// The response, or the error that fails the invocation.
     fn into_websocket_response(self) -> Result<WebSocketResponse, Error>;

@@ -9,7 +9,7 @@
 mod json;
 mod state;
 
-pub use json::{Json, JsonRejection};
+pub use json::Json;
 pub use state::State;
 
 use bytes::Bytes;
@@ -30,6 +30,11 @@ use crate::{Context, Error};
 ///     }
 /// }
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be built from the invocation, as a handler argument before the last must be",
+    label = "not an extractor",
+    note = "arguments before the last are `FromContext`: `State<S>`, `Context`, `Metrics`, or your own type implementing it; the event's payload (`Json<T>`, `sqs::Message<T>`...) goes last"
+)]
 pub trait FromContext<S>: Sized {
     /// Builds the value, or rejects the invocation.
     fn from_context(context: &Context, state: &S) -> Result<Self, Error>;
@@ -53,6 +58,11 @@ pub trait FromContext<S>: Sized {
 ///     }
 /// }
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot take the payload of `{P}` events",
+    label = "not an extractor of this source's payload",
+    note = "the last argument takes the payload: `Json<T>` for direct invocations, `sqs::Message<T>` or `SqsRecord` for SQS, `Notification<T>` for SNS... (see each source's module), or anything `FromContext`"
+)]
 pub trait FromPayload<S, P, M = private::ViaPayload>: Sized {
     /// Builds the value from the payload, or rejects the invocation.
     fn from_payload(payload: P, context: &Context, state: &S) -> Result<Self, Error>;

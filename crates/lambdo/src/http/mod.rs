@@ -14,6 +14,7 @@ mod bare_errors;
 mod cors;
 mod event;
 mod extract;
+mod json;
 mod problem;
 mod response;
 mod stream;
@@ -37,6 +38,7 @@ use event::{HttpEvent, HttpFields, NotHttp, HTTP_KEYS};
 pub(crate) use event::{HttpPayload, ResponseFormat};
 pub(crate) use extract::LambdaRequest;
 pub use extract::{Claims, LambdaContext, RequestContext};
+pub use json::JsonRejection;
 pub use problem::{Problem, PROBLEM_JSON};
 
 use crate::{

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
-use crate::{local, source::Answer, BoxError, Context, Function};
+use crate::{source::Answer, BoxError, Context, Function};
 use api::{Next, NextError, RuntimeApi};
 use outgoing::Outgoing;
 
@@ -24,7 +24,9 @@ use outgoing::Outgoing;
 /// - **Locally** (`AWS_LAMBDA_RUNTIME_API` is unset): serves the HTTP routes on
 ///   `LAMBDO_LOCAL_ADDR` (default `127.0.0.1:3000`) and accepts raw events for any source
 ///   at `POST /2015-03-31/functions/function/invocations`, the path of AWS's Runtime
-///   Interface Emulator. Ctrl-C (or SIGTERM) stops it cleanly.
+///   Interface Emulator. Ctrl-C (or SIGTERM) stops it cleanly. Local mode is the
+///   `local` feature (on by default); without it, `run` says so and returns an error
+///   (run the function under `cargo lambda watch` instead, which is a Runtime API).
 ///
 /// Installs a default `tracing` subscriber unless the program already set one: Lambda's
 /// JSON log format in Lambda, text locally (see [`crate::logs`]).
@@ -47,8 +49,23 @@ pub async fn run(function: Function) -> Result<(), BoxError> {
     if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some() {
         run_on_lambda(function).await
     } else {
-        local::serve(function, local::address_from_env()?).await
+        serve_locally(function).await
     }
+}
+
+#[cfg(feature = "local")]
+async fn serve_locally(function: Function) -> Result<(), BoxError> {
+    crate::local::serve(function, crate::local::address_from_env()?).await
+}
+
+#[cfg(not(feature = "local"))]
+async fn serve_locally(_function: Function) -> Result<(), BoxError> {
+    Err(
+        "AWS_LAMBDA_RUNTIME_API is not set, and this build of lambdo has no local mode \
+         (its `local` feature): run the function in Lambda, under `cargo lambda watch`, \
+         or with lambdo's `local` feature"
+            .into(),
+    )
 }
 
 async fn run_on_lambda(function: Function) -> Result<(), BoxError> {

@@ -66,12 +66,12 @@ impl Body for Outgoing {
 /// A streamed answer's body as it goes to the Runtime API: its bytes, and, if it fails
 /// midway, the trailers that tell Lambda so (declared in the request's `Trailer`).
 pub(crate) struct Streamed {
-    body: axum::body::Body,
+    body: crate::source::StreamBody,
     failed: bool,
 }
 
 impl Streamed {
-    pub(crate) fn new(body: axum::body::Body) -> Self {
+    pub(crate) fn new(body: crate::source::StreamBody) -> Self {
         Streamed { body, failed: false }
     }
 }

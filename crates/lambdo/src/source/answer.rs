@@ -1,11 +1,14 @@
 //! `Answer`: what a source gives the invoker for one event.
 
-use axum::body::Body;
+use bytes::Bytes;
 use http::HeaderValue;
-use http_body_util::BodyExt;
+use http_body_util::{combinators::UnsyncBoxBody, BodyExt};
 use serde_json::value::RawValue;
 
-use crate::Error;
+use crate::{BoxError, Error};
+
+/// A streamed answer's body, whatever body type made it.
+pub(crate) type Body = UnsyncBoxBody<Bytes, BoxError>;
 
 /// The answer to one event: a JSON document, as every invoker takes, or a stream of
 /// bytes for an invoker that reads the response as it comes (a Function URL with
@@ -18,7 +21,8 @@ use crate::Error;
 ///
 /// let answer = Answer::from(serde_json::value::to_raw_value(&42).unwrap());
 /// assert!(!answer.is_stream());
-/// let stream = Answer::stream(http::HeaderValue::from_static("text/plain"), axum::body::Body::from("chunk"));
+/// let body = http_body_util::Full::new(bytes::Bytes::from("chunk"));
+/// let stream = Answer::stream(http::HeaderValue::from_static("text/plain"), body);
 /// assert!(stream.is_stream());
 /// ```
 #[derive(Debug)]
@@ -40,8 +44,15 @@ impl Answer {
     /// An answer streamed to the invoker: `body`'s bytes as they come, with
     /// `content_type` (which Lambda passes on to the caller). A body that fails
     /// midway ends the stream with the error, reported as Lambda's runtimes report it.
-    pub fn stream(content_type: HeaderValue, body: Body) -> Self {
-        Answer(Kind::Stream { content_type, body })
+    pub fn stream<B>(content_type: HeaderValue, body: B) -> Self
+    where
+        B: http_body::Body<Data = Bytes> + Send + 'static,
+        B::Error: Into<BoxError>,
+    {
+        Answer(Kind::Stream {
+            content_type,
+            body: body.map_err(Into::into).boxed_unsync(),
+        })
     }
 
     /// The answer with its stream's body read inside `span`.
@@ -49,7 +60,7 @@ impl Answer {
         match self.0 {
             Kind::Stream { content_type, body } => Answer(Kind::Stream {
                 content_type,
-                body: Body::new(InSpan { span, body }),
+                body: InSpan { span, body }.boxed_unsync(),
             }),
             json => Answer(json),
         }
@@ -102,12 +113,12 @@ struct InSpan {
 
 impl http_body::Body for InSpan {
     type Data = bytes::Bytes;
-    type Error = axum::Error;
+    type Error = BoxError;
 
     fn poll_frame(
         mut self: std::pin::Pin<&mut Self>,
         cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<Result<http_body::Frame<bytes::Bytes>, axum::Error>>> {
+    ) -> std::task::Poll<Option<Result<http_body::Frame<bytes::Bytes>, BoxError>>> {
         let this = &mut *self;
         let _entered = this.span.enter();
         let frame = std::pin::Pin::new(&mut this.body).poll_frame(cx);

@@ -124,7 +124,7 @@ use std::{future::Future, pin::Pin};
 
 pub use crate::text::Field;
 pub use answer::Answer;
-pub(crate) use answer::{Stream, STREAMED_HTTP_RESPONSE};
+pub(crate) use answer::{Body as StreamBody, Stream, STREAMED_HTTP_RESPONSE};
 /// The event's bytes, as [`EventReader::handle`] gets them.
 pub use bytes::Bytes;
 pub(crate) use keys::KeyTable;
