@@ -45,6 +45,12 @@ if cargo tree --locked -p order-worker -e normal --prefix none | grep -E '^(axum
   exit 1
 fi
 
+step "cargo package: the crates meant for crates.io package, and build from their packages alone"
+# Together, so that each one's lambdo dependency resolves to the packaged lambdo (a
+# local registry cargo makes). --allow-dirty: a working tree with edits is tested too.
+cargo package --locked --allow-dirty --quiet \
+  -p lambdo -p lambdo-dynamodb -p lambdo-testing -p lambdo-parameters
+
 step "release bootstraps of every example (driven by tests/example_bootstraps.rs)"
 examples=()
 for dir in examples/*/; do examples+=(-p "$(basename "$dir")"); done

@@ -13,6 +13,8 @@
 //! [`Table`]s in the app's state. `AWS_ENDPOINT_URL` (or `AWS_ENDPOINT_URL_DYNAMODB`)
 //! points everything at a local DynamoDB-compatible endpoint.
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 mod cursor;
 mod error;
 mod idempotency;

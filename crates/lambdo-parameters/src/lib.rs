@@ -55,6 +55,8 @@
 //! | `secrets-manager` | yes | [`SecretsManager`] |
 //! | `dynamodb` | yes | [`DynamoDbParameters`] |
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 mod cache;
 #[cfg(feature = "dynamodb")]
 mod dynamodb;
