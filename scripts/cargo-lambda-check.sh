@@ -16,7 +16,9 @@ port="${LAMBDO_WATCH_PORT:-$("$venv/bin/python" -c 'import socket; s = socket.so
 work="$(mktemp -d)"
 
 # Its own process group, so that stopping it stops the functions it started too.
+# todo-api keeps its todos in memory only when told to (it would refuse to start).
 setsid cargo lambda watch --invoke-address 127.0.0.1 --invoke-port "$port" --ignore-changes \
+  --env-var TODO_STORE=memory \
   >"$work/watch.log" 2>&1 &
 watch=$!
 stop() {

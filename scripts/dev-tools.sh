@@ -10,6 +10,9 @@ cd "$(dirname "$0")/.."
 
 cargo fmt --version >/dev/null 2>&1 || rustup component add rustfmt
 cargo clippy --version >/dev/null 2>&1 || rustup component add clippy
+# The examples deploy on arm64 (Graviton), as template.yaml says: `cargo lambda build`
+# cross-compiles them with Zig (from cargo-lambda's PyPI package) and this target.
+rustup target list --installed | grep -qx aarch64-unknown-linux-gnu || rustup target add aarch64-unknown-linux-gnu
 
 apt_install() {
   local sudo=()

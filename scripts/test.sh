@@ -78,6 +78,10 @@ cargo test --workspace --locked
 step "cargo lambda watch and invoke on the examples (scripts/cargo-lambda-check.sh)"
 scripts/cargo-lambda-check.sh
 
+step "cargo lambda deploy makes the function template.yaml does (tests/deploy/check.py; order-worker deployed to moto)"
+PATH="$venv/bin:$PATH" "$venv/bin/python" tests/deploy/check.py template.yaml \
+  --deploy order-worker --endpoint "$LAMBDO_DYNAMODB_ENDPOINT"
+
 step "fuzz targets, briefly (scripts/fuzz.sh; long runs: see SECURITY.md)"
 scripts/fuzz.sh --dev 15
 

@@ -31,6 +31,7 @@ fn body(response: &Value) -> Value {
 async fn todo_api() {
     let config = FunctionConfig::new(release_binary("todo-api"))
         .name("todo-api")
+        .env("TODO_STORE", "memory")
         .timeout(Duration::from_secs(10));
     let emulator = Emulator::start(config).await.unwrap();
 
@@ -105,6 +106,46 @@ async fn todo_api() {
     assert_eq!(metric("TodosCreated"), 1);
     assert_eq!(metric("ImportSize"), 1);
     assert_eq!(metric("TodosImported"), 0);
+    emulator.stop().await;
+}
+
+/// In Lambda without its table, todo-api does not run on a store that forgets: its cold
+/// start fails with an error the invoker reads, and every later invocation again.
+#[tokio::test]
+async fn todo_api_without_its_table_fails_its_init_saying_so() {
+    let config = FunctionConfig::new(release_binary("todo-api"))
+        .name("todo-api")
+        .timeout(Duration::from_secs(10));
+    let emulator = Emulator::start(config).await.unwrap();
+    let event =
+        HttpEvent::new(PayloadVersion::HttpV2).from_request(&http::Request::get("/todos").body("").unwrap());
+    for attempt in 0..2 {
+        let invocation = emulator.invoke(&event).await;
+        let Outcome::Error(diagnostic) = invocation.outcome else {
+            panic!(
+                "attempt {attempt}: expected an init error, got {:?}",
+                invocation.outcome
+            );
+        };
+        assert_eq!(
+            diagnostic.error_type, "TodoApi.NotConfigured",
+            "attempt {attempt}"
+        );
+        assert!(
+            diagnostic.error_message.contains("TABLE_NAME is not set"),
+            "{}",
+            diagnostic.error_message
+        );
+        assert!(
+            diagnostic.error_message.contains("TODO_STORE=memory"),
+            "{}",
+            diagnostic.error_message
+        );
+        assert!(
+            invocation.cold_start,
+            "attempt {attempt}: a failed init starts afresh"
+        );
+    }
     emulator.stop().await;
 }
 

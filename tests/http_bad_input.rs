@@ -220,6 +220,7 @@ fn event(version: PayloadVersion, case: &Case) -> Value {
 async fn bad_input_gets_the_right_problem_and_echoes_nothing() {
     let config = FunctionConfig::new(release_binary("todo-api"))
         .name("todo-api")
+        .env("TODO_STORE", "memory")
         .timeout(Duration::from_secs(10));
     let emulator = Emulator::start(config).await.unwrap();
     let mut checked = 0;

@@ -723,7 +723,13 @@ where
     /// Runs the function: against the Lambda Runtime API when `AWS_LAMBDA_RUNTIME_API` is
     /// set (in Lambda, or under an emulator), otherwise as a local server (see
     /// [`crate::run`] for the local mode's address and endpoints).
+    ///
+    /// Settings that cannot be used (see [`App::cors`]) end the cold start as
+    /// [`crate::fail_init`] does.
     pub async fn run(self) -> Result<(), crate::BoxError> {
-        crate::runtime::run(self.try_into_function()?).await
+        match self.try_into_function() {
+            Ok(function) => crate::runtime::run(function).await,
+            Err(error) => Err(crate::fail_init(error).await),
+        }
     }
 }

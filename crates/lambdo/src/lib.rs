@@ -234,4 +234,4 @@ pub use invoke::IntoInvokeResponse;
 pub use lambda_runtime::{Context, Diagnostic};
 #[cfg(feature = "local")]
 pub use local::{DEFAULT_LOCAL_ADDR, INVOKE_PATH};
-pub use runtime::run;
+pub use runtime::{fail_init, run};

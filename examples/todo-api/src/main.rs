@@ -2,7 +2,9 @@
 //! the API on http://127.0.0.1:3000 (set `LAMBDO_LOCAL_ADDR` to change it).
 //!
 //! Todos are kept in the DynamoDB table `TABLE_NAME` when it is set, in memory
-//! otherwise; `IDEMPOTENCY_TABLE` names the table that makes `POST /todos` with an
+//! otherwise — but not in Lambda: there, without `TABLE_NAME`, the cold start fails
+//! (`TodoApi.NotConfigured`) unless `TODO_STORE=memory` asks for a store that forgets
+//! everything with its process. `IDEMPOTENCY_TABLE` names the table that makes `POST /todos` with an
 //! `Idempotency-Key` header idempotent; `CURSOR_SECRET_NAME` the Secrets Manager
 //! secret that signs the listing's page cursors.
 
@@ -35,8 +37,23 @@ async fn main() -> Result<(), lambdo::BoxError> {
             }
             serve(store, idempotency).await
         }
+        _ if in_lambda() && env("TODO_STORE").as_deref() != Some("memory") => {
+            let error = lambdo::FunctionError::new(
+                "TodoApi.NotConfigured",
+                "TABLE_NAME is not set: in Lambda, todo-api keeps its todos in DynamoDB \
+                 (template.yaml sets TABLE_NAME, IDEMPOTENCY_TABLE and CURSOR_SECRET_NAME; \
+                 with `cargo lambda deploy`, pass them with --env-var). \
+                 TODO_STORE=memory keeps them in the process's memory instead, lost with it.",
+            );
+            Err(lambdo::fail_init(error).await)
+        }
         _ => serve(InMemoryTodoStore::new(), idempotency).await,
     }
+}
+
+/// Under a Lambda Runtime API (in Lambda, `cargo lambda watch`, an emulator).
+fn in_lambda() -> bool {
+    std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some()
 }
 
 async fn serve<S: TodoStore>(store: S, idempotency: Option<Idempotency>) -> Result<(), lambdo::BoxError> {

@@ -97,6 +97,7 @@ pub(crate) struct RuntimeApi {
 const RETRY_DELAYS_MS: [u64; 5] = [0, 20, 80, 320, 900];
 
 const NEXT: &str = "/2018-06-01/runtime/invocation/next";
+const INIT_ERROR: &str = "/2018-06-01/runtime/init/error";
 const USER_AGENT: HeaderValue = HeaderValue::from_static(concat!("lambdo/", env!("CARGO_PKG_VERSION")));
 
 impl RuntimeApi {
@@ -198,11 +199,30 @@ impl RuntimeApi {
     /// Posts `diagnostic` as the invocation's error.
     pub(crate) async fn fail(&mut self, next: &Next, diagnostic: &crate::Diagnostic) -> Result<(), ApiError> {
         let uri = invocation_uri(&next.request_id, "error");
+        self.post_diagnostic("/error", &uri, Some(next), diagnostic).await
+    }
+
+    /// Posts `diagnostic` as the reason the function cannot start.
+    pub(crate) async fn fail_init(&mut self, diagnostic: &crate::Diagnostic) -> Result<(), ApiError> {
+        self.post_diagnostic("/init/error", INIT_ERROR, None, diagnostic)
+            .await
+    }
+
+    async fn post_diagnostic(
+        &mut self,
+        what: &'static str,
+        uri: &str,
+        next: Option<&Next>,
+        diagnostic: &crate::Diagnostic,
+    ) -> Result<(), ApiError> {
         let json = Bytes::from(serde_json::to_vec(diagnostic).unwrap_or_default());
         let error_type =
             HeaderValue::from_str(&diagnostic.error_type).unwrap_or(HeaderValue::from_static("Unknown"));
-        self.post_once_or_again("/error", || {
-            let mut request = with_invocation_id(post(&uri, Outgoing::json(json.clone())), next);
+        self.post_once_or_again(what, || {
+            let mut request = post(uri, Outgoing::json(json.clone()));
+            if let Some(next) = next {
+                request = with_invocation_id(request, next);
+            }
             request
                 .headers_mut()
                 .insert("lambda-runtime-function-error-type", error_type.clone());

@@ -68,6 +68,59 @@ async fn serve_locally(_function: Function) -> Result<(), BoxError> {
     )
 }
 
+/// Ends a cold start that cannot go on (a setting missing, a dependency that cannot be
+/// reached): call it where `main` would return the error before the app runs.
+///
+/// - **In Lambda** (`AWS_LAMBDA_RUNTIME_API` is set) it logs the error, posts it to the
+///   Runtime API as the initialization error (the invoker gets its `errorType` and
+///   message; a [`FunctionError`](crate::FunctionError) keeps its own type, anything
+///   else is `Lambdo.InitError`) and ends the process with exit code 1, as Lambda expects
+///   of a failed init. It does not return.
+/// - **Elsewhere** it logs the error and returns it, for `main` to return.
+///
+/// [`App::run`](crate::App::run) ends this way when the app's settings cannot be used.
+///
+/// ```no_run
+/// #[tokio::main(flavor = "current_thread")]
+/// async fn main() -> Result<(), lambdo::BoxError> {
+///     let Ok(table) = std::env::var("TABLE_NAME") else {
+///         let error = lambdo::FunctionError::new("Orders.NotConfigured", "TABLE_NAME is not set");
+///         return Err(lambdo::fail_init(error).await);
+///     };
+///     # let _ = table;
+///     lambdo::App::new(()).run().await
+/// }
+/// ```
+pub async fn fail_init(error: impl Into<BoxError>) -> BoxError {
+    let error = error.into();
+    let in_lambda = std::env::var("AWS_LAMBDA_RUNTIME_API").ok();
+    crate::logs::install_default(in_lambda.is_some());
+    let error_type = match error.downcast_ref::<crate::FunctionError>() {
+        Some(own) => own.error_type().to_owned(),
+        None => "Lambdo.InitError".to_owned(),
+    };
+    tracing::error!(error_type = error_type.as_str(), error = %error, "the function cannot start");
+    let Some(address) = in_lambda else {
+        return error;
+    };
+    let diagnostic = crate::Diagnostic {
+        error_type,
+        error_message: error.to_string(),
+    };
+    let posted = match RuntimeApi::new(&address) {
+        Ok(mut api) => api
+            .fail_init(&diagnostic)
+            .await
+            .map_err(|error| error.to_string()),
+        Err(why) => Err(why),
+    };
+    if let Err(why) = posted {
+        tracing::error!(error = %why, "the init error could not be reported to the Runtime API");
+    }
+    shutdown::flush_output();
+    std::process::exit(1)
+}
+
 async fn run_on_lambda(function: Function) -> Result<(), BoxError> {
     let started_ms = epoch_ms();
     let lambda = match Lambda::from_env(started_ms) {
