@@ -115,32 +115,8 @@ async fn a_deadline_before_the_process_started_means_none() {
 /// A table on the moto server `scripts/test.sh` starts (`LAMBDO_DYNAMODB_ENDPOINT`),
 /// for lambdo-dynamodb's idempotency records (partition key `id`).
 async fn idempotency_table(endpoint: &str) -> String {
-    use aws_sdk_dynamodb::types::{
-        AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
-    };
-    let name = format!("faults-idempotency-{}", std::process::id());
-    aws_sdk_dynamodb::Client::new(&lambdo_testing::moto_config(endpoint))
-        .create_table()
-        .table_name(&name)
-        .billing_mode(BillingMode::PayPerRequest)
-        .attribute_definitions(
-            AttributeDefinition::builder()
-                .attribute_name("id")
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-                .unwrap(),
-        )
-        .key_schema(
-            KeySchemaElement::builder()
-                .attribute_name("id")
-                .key_type(KeyType::Hash)
-                .build()
-                .unwrap(),
-        )
-        .send()
-        .await
-        .expect("the table is created");
-    name
+    let client = aws_sdk_dynamodb::Client::new(&lambdo_testing::moto_config(endpoint));
+    lambdo_testing::create_table(&client, "faults-idempotency", &["id"]).await
 }
 
 /// The process is killed (at its timeout) after it claimed the key and started the

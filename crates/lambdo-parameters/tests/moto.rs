@@ -222,38 +222,11 @@ async fn secrets_come_as_strings_json_or_bytes() {
 
 #[tokio::test]
 async fn a_dynamodb_table_of_parameters_one_by_id_or_a_partition() {
-    use aws_sdk_dynamodb::types::{
-        AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
-    };
+    use aws_sdk_dynamodb::types::AttributeValue;
     let proxy = CountingProxy::start(&moto_endpoint()).await;
     let config = sdk_config(&proxy.endpoint());
     let client = aws_sdk_dynamodb::Client::new(&config);
-    let table = unique("parameters");
-    let attribute = |name: &str| {
-        AttributeDefinition::builder()
-            .attribute_name(name)
-            .attribute_type(ScalarAttributeType::S)
-            .build()
-            .unwrap()
-    };
-    let key = |name: &str, kind| {
-        KeySchemaElement::builder()
-            .attribute_name(name)
-            .key_type(kind)
-            .build()
-            .unwrap()
-    };
-    client
-        .create_table()
-        .table_name(&table)
-        .billing_mode(BillingMode::PayPerRequest)
-        .attribute_definitions(attribute("id"))
-        .attribute_definitions(attribute("sk"))
-        .key_schema(key("id", KeyType::Hash))
-        .key_schema(key("sk", KeyType::Range))
-        .send()
-        .await
-        .unwrap();
+    let table = lambdo_testing::create_table(&client, "parameters", &["id", "sk"]).await;
     for (id, sk, value) in [
         ("banner", "-", "Hello"),
         ("flags", "dark-mode", "on"),
@@ -278,16 +251,7 @@ async fn a_dynamodb_table_of_parameters_one_by_id_or_a_partition() {
     assert!(flags.get_partition("nothing").await.unwrap().is_empty());
 
     // One by id needs a table keyed by `id` alone.
-    let single = unique("parameters-by-id");
-    client
-        .create_table()
-        .table_name(&single)
-        .billing_mode(BillingMode::PayPerRequest)
-        .attribute_definitions(attribute("id"))
-        .key_schema(key("id", KeyType::Hash))
-        .send()
-        .await
-        .unwrap();
+    let single = lambdo_testing::create_table(&client, "parameters-by-id", &["id"]).await;
     client
         .put_item()
         .table_name(&single)

@@ -49,6 +49,56 @@ pub fn moto_config(endpoint: &str) -> aws_config::SdkConfig {
         .build()
 }
 
+/// A new DynamoDB table with a unique name starting with `prefix`, on demand, keyed by
+/// the string attributes `keys`: the partition key, then the sort key if there is one
+/// (as template.yaml declares the examples' tables). Its name is returned.
+///
+/// ```no_run
+/// # async fn example() {
+/// let client = aws_sdk_dynamodb::Client::new(&lambdo_testing::moto_config(&lambdo_testing::moto_endpoint()));
+/// let todos = lambdo_testing::create_table(&client, "todos", &["pk", "id"]).await;
+/// assert!(todos.starts_with("todos-"));
+/// # }
+/// ```
+///
+/// # Panics
+///
+/// When the table cannot be created, or `keys` is not one or two names.
+#[cfg(feature = "dynamodb")]
+pub async fn create_table(client: &aws_sdk_dynamodb::Client, prefix: &str, keys: &[&str]) -> String {
+    use aws_sdk_dynamodb::types::{
+        AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+    };
+    assert!(
+        matches!(keys.len(), 1 | 2),
+        "a table has a partition key and at most one sort key"
+    );
+    let name = format!("{prefix}-{}", uuid::Uuid::new_v4().simple());
+    let mut request = client
+        .create_table()
+        .table_name(&name)
+        .billing_mode(BillingMode::PayPerRequest);
+    for (index, &key) in keys.iter().enumerate() {
+        let kind = if index == 0 { KeyType::Hash } else { KeyType::Range };
+        let attribute = AttributeDefinition::builder()
+            .attribute_name(key)
+            .attribute_type(ScalarAttributeType::S)
+            .build()
+            .expect("a complete attribute definition");
+        let element = KeySchemaElement::builder()
+            .attribute_name(key)
+            .key_type(kind)
+            .build()
+            .expect("a complete key element");
+        request = request.attribute_definitions(attribute).key_schema(element);
+    }
+    request
+        .send()
+        .await
+        .unwrap_or_else(|error| panic!("the table {name} cannot be created: {error:?}"));
+    name
+}
+
 /// Forwards every request to an AWS API endpoint and counts them by operation (the
 /// `X-Amz-Target` header of JSON-protocol APIs: `AmazonSSM.GetParameter`,
 /// `secretsmanager.GetSecretValue`, `DynamoDB_20120810.GetItem`…).

@@ -22,6 +22,8 @@ mod runtime_api;
 mod sqs_event;
 mod stream_event;
 
+#[cfg(feature = "dynamodb")]
+pub use aws::create_table;
 pub use aws::{moto_config, moto_endpoint, CountingProxy};
 pub use client::{batch_failures, InvokeResult, TestClient, TestResponse};
 pub use emulator::{Emulator, FunctionConfig, Invocation, LogLine, LogStream, Shutdown};

@@ -187,6 +187,7 @@ impl Function {
             span.record("xray_trace_id", trace_id.as_str());
         }
         Invocation {
+            logs: crate::logs::InvocationLogs::for_invocation(&context.request_id),
             span,
             #[cfg(feature = "metrics")]
             cold_start: cold_start.then(|| function_name(&context.invoked_function_arn)),
@@ -222,6 +223,8 @@ impl Function {
 
 /// One invocation's span and metrics, around the work that handles it.
 pub(crate) struct Invocation {
+    /// Its sample and buffer of verbose lines, when the process samples or buffers.
+    logs: Option<Arc<crate::logs::InvocationLogs>>,
     span: tracing::Span,
     /// The function's name, on the first invocation of the process.
     #[cfg(feature = "metrics")]
@@ -236,6 +239,7 @@ impl Invocation {
     #[cfg(feature = "metrics")]
     pub(crate) async fn run<F: Future>(self, work: F) -> F::Output {
         use crate::metrics;
+        let work = crate::logs::scoped(self.logs, work);
         let (output, recorded) = metrics::CURRENT
             .scope(std::cell::RefCell::new(None), async {
                 let output = work.await;
@@ -250,7 +254,7 @@ impl Invocation {
     /// Runs `work` in the invocation's span.
     #[cfg(not(feature = "metrics"))]
     pub(crate) async fn run<F: Future>(self, work: F) -> F::Output {
-        work.instrument(self.span).await
+        crate::logs::scoped(self.logs, work).instrument(self.span).await
     }
 }
 

@@ -9,6 +9,28 @@
 //!
 //! To customise, install your own subscriber before `run` (lambdo then leaves it alone)
 //! and add [`JsonLogLayer`] to it where you want Lambda's format.
+//!
+//! ## Sampling and buffering
+//!
+//! Debug lines that cost nothing until an invocation goes wrong, per invocation:
+//!
+//! | variable | what |
+//! |---|---|
+//! | `LAMBDO_LOG_SAMPLE_RATE` (or `POWERTOOLS_LOGGER_SAMPLE_RATE`) | the share of invocations (`0.1`: one in ten) that log at `debug` whatever the level |
+//! | `LAMBDO_LOG_BUFFER` | `debug` (or `trace`): an invocation's lines at that level, down to the log level, are held; an invocation that fails or logs an error writes them then (in order, with the timestamps they were logged at), any other drops them |
+//! | `LAMBDO_LOG_BUFFER_BYTES` | the most one invocation holds (default 20,480): past it the oldest lines go, and the flush says how many |
+//!
+//! Concurrent invocations (Lambda Managed Instances) each have their own sample and
+//! buffer; a task a handler spawns is outside its invocation and logs at the log level
+//! only. They apply to the JSON format lambdo installs in Lambda, with a plain log level
+//! (`AWS_LAMBDA_LOG_LEVEL`, or `RUST_LOG=info`; `RUST_LOG` directives per target turn
+//! them off). Without them, lines below the log level are not even formatted; with
+//! them, they are formatted and then kept or dropped.
+
+mod sampling;
+
+pub(crate) use sampling::{scoped, InvocationLogs};
+pub use sampling::{LogPolicy, DEFAULT_BUFFER_BYTES};
 
 use std::{borrow::Cow, future::Future, io::Write, sync::Arc, time::SystemTime};
 
@@ -66,6 +88,9 @@ pub struct JsonLogLayer<W> {
     make_writer: W,
     process: ProcessFields,
     record_spans: bool,
+    /// The log level, when the subscriber lets more verbose lines through for sampling
+    /// and buffering (see [`JsonLogLayer::sampling`]).
+    level: Option<LevelFilter>,
 }
 
 tokio::task_local! {
@@ -126,7 +151,35 @@ where
             make_writer,
             process: ProcessFields::from_env(),
             record_spans: true,
+            level: None,
         }
+    }
+
+    /// Samples and buffers invocations' lines as `policy` says (see the module's
+    /// docs), `level` being the log level. The subscriber's filter must let through
+    /// what the policy needs ([`LogPolicy::widened`]); lambdo's own subscriber sets
+    /// this from the environment.
+    ///
+    /// ```
+    /// use lambdo::logs::{JsonLogLayer, LogPolicy};
+    /// use tracing_subscriber::{filter::LevelFilter, prelude::*};
+    ///
+    /// let policy = LogPolicy { sample_rate: 0.05, buffer: Some(tracing::Level::DEBUG), buffer_bytes: 16 * 1024 };
+    /// let subscriber = tracing_subscriber::registry()
+    ///     .with(policy.widened(LevelFilter::INFO))
+    ///     .with(JsonLogLayer::stdout().sampling(LevelFilter::INFO, policy));
+    /// # let _ = subscriber;
+    /// ```
+    pub fn sampling(self, level: LevelFilter, policy: LogPolicy) -> Self {
+        sampling::set_policy(policy);
+        self.at_level(level)
+    }
+
+    /// Writes lines more verbose than `level` only as their invocation's sample and
+    /// buffer say.
+    fn at_level(mut self, level: LevelFilter) -> Self {
+        self.level = Some(level);
+        self
     }
 
     /// Turns off lambdo's span per batch record (`lambdo.record`) for the whole
@@ -410,6 +463,18 @@ where
     }
 
     fn on_event(&self, event: &Event<'_>, ctx: LayerContext<'_, S>) {
+        let level = *event.metadata().level();
+        // Beyond the log level only for sampling and buffering: kept, held or dropped
+        // before anything is formatted.
+        let beyond = self.level.is_some_and(|written| level > written);
+        let fate = if beyond {
+            match sampling::verbose_fate(level) {
+                sampling::Fate::Drop => return,
+                fate => fate,
+            }
+        } else {
+            sampling::Fate::Write
+        };
         let mut recorded = EventFields::default();
         event.record(&mut recorded);
         let mut invocation = InvocationFields::default();
@@ -442,8 +507,18 @@ where
             target: event.metadata().target(),
             fields: &recorded.fields,
         };
+        let bytes = line.to_bytes();
+        let mut writer = self.make_writer.make_writer();
+        match fate {
+            sampling::Fate::Held => return sampling::hold(bytes),
+            _ if level == tracing::Level::ERROR && self.level.is_some() => {
+                // What led to the error first.
+                sampling::before_error(&mut writer);
+            }
+            _ => {}
+        }
         // One write per line, so lines from concurrent invocations never interleave.
-        let _ = self.make_writer.make_writer().write_all(&line.to_bytes());
+        let _ = writer.write_all(&bytes);
     }
 }
 
@@ -496,19 +571,30 @@ pub(crate) fn install_default(in_lambda: bool) {
         Ok(format) => format.eq_ignore_ascii_case("json"),
         Err(_) => in_lambda,
     };
-    let filter = FilterSetting::from_env().layer();
+    let setting = FilterSetting::from_env();
     // A program (or a test) that installed its own subscriber keeps it: `try_init`
     // fails then, and that is fine.
     if json {
+        let layer = JsonLogLayer::stdout().without_record_spans();
+        let (filter, layer) = match (setting, LogPolicy::from_env()) {
+            (FilterSetting::Level(level), Some(policy)) => (
+                FilterSetting::Level(policy.widened(level)),
+                layer.sampling(level, policy),
+            ),
+            (setting, _) => (setting, layer),
+        };
         let _ = tracing_subscriber::registry()
-            .with(filter)
-            .with(JsonLogLayer::stdout().without_record_spans())
+            .with(filter.layer())
+            .with(layer)
             .try_init();
     } else {
         let text = tracing_subscriber::fmt::layer()
             .with_ansi(!in_lambda)
             .with_writer(std::io::stderr);
-        let _ = tracing_subscriber::registry().with(filter).with(text).try_init();
+        let _ = tracing_subscriber::registry()
+            .with(setting.layer())
+            .with(text)
+            .try_init();
     }
 }
 
@@ -689,6 +775,159 @@ mod tests {
                 })
                 .collect();
             assert_eq!(messages, expected, "{setting:?}");
+        }
+    }
+
+    mod sampling_and_buffering {
+        use std::time::Duration;
+
+        use tracing::Level;
+        use tracing_subscriber::prelude::*;
+
+        use super::Lines;
+        use crate::logs::{sampling::scoped, InvocationLogs, JsonLogLayer, LevelFilter, LogPolicy};
+
+        fn policy(sample_rate: f64, buffer: Option<Level>, buffer_bytes: usize) -> LogPolicy {
+            LogPolicy {
+                sample_rate,
+                buffer,
+                buffer_bytes,
+            }
+        }
+
+        /// Runs `work` under a subscriber at `info` that lets `debug` through for the
+        /// policy, and returns the messages written, with their timestamps.
+        fn logged(work: impl std::future::Future<Output = ()>) -> Vec<(String, String)> {
+            let lines = Lines::default();
+            let writer = lines.clone();
+            let subscriber = tracing_subscriber::registry()
+                .with(LevelFilter::TRACE)
+                .with(JsonLogLayer::new(move || writer.clone()).at_level(LevelFilter::INFO));
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_time()
+                .build()
+                .unwrap();
+            tracing::subscriber::with_default(subscriber, || runtime.block_on(work));
+            lines
+                .text()
+                .lines()
+                .map(|line| {
+                    let line: serde_json::Value = serde_json::from_str(line).unwrap();
+                    let message = line["message"].as_str().unwrap().to_owned();
+                    (message, line["timestamp"].as_str().unwrap().to_owned())
+                })
+                .collect()
+        }
+
+        fn messages(logged: &[(String, String)]) -> Vec<&str> {
+            logged.iter().map(|(message, _)| message.as_str()).collect()
+        }
+
+        fn invocation(policy: &LogPolicy, id: &str) -> Option<std::sync::Arc<InvocationLogs>> {
+            Some(std::sync::Arc::new(InvocationLogs::new(policy, id)))
+        }
+
+        #[test]
+        fn buffered_lines_are_written_only_when_their_invocation_logs_an_error() {
+            let buffering = policy(0.0, Some(Level::DEBUG), 20 * 1024);
+            let logged = logged(async {
+                scoped(invocation(&buffering, "fine"), async {
+                    tracing::debug!("fine: looking");
+                    tracing::info!("fine: done");
+                    tracing::trace!("fine: more verbose than the buffer");
+                })
+                .await;
+                scoped(invocation(&buffering, "failing"), async {
+                    tracing::debug!("failing: first");
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                    tracing::debug!("failing: second");
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                    tracing::error!("failing: the error");
+                    tracing::debug!("failing: after the error");
+                })
+                .await;
+                // Outside any invocation: the log level alone.
+                tracing::debug!("nobody's");
+            });
+            assert_eq!(
+                messages(&logged),
+                [
+                    "fine: done",
+                    "failing: first",
+                    "failing: second",
+                    "failing: the error"
+                ]
+            );
+            // Each line keeps the time it was logged at, not the time it was written.
+            let stamps: Vec<&str> = logged[1..].iter().map(|(_, stamp)| stamp.as_str()).collect();
+            assert!(stamps[0] < stamps[1] && stamps[1] < stamps[2], "{stamps:?}");
+        }
+
+        #[test]
+        fn a_sampled_invocation_logs_at_debug_and_the_others_do_not() {
+            let all = policy(1.0, None, 0);
+            let none = policy(0.0, Some(Level::TRACE), 20 * 1024);
+            let logged = logged(async {
+                scoped(invocation(&all, "sampled"), async {
+                    tracing::debug!("sampled: debug");
+                    tracing::trace!("sampled: trace is beyond the sample");
+                })
+                .await;
+                scoped(invocation(&none, "unsampled"), async {
+                    tracing::debug!("unsampled: debug, held and dropped");
+                })
+                .await;
+            });
+            assert_eq!(messages(&logged), ["sampled: debug"]);
+        }
+
+        #[test]
+        fn past_the_cap_the_oldest_lines_go_and_the_flush_says_how_many() {
+            let small = policy(0.0, Some(Level::DEBUG), 1024);
+            let logged = logged(async {
+                scoped(invocation(&small, "chatty"), async {
+                    for n in 0..40 {
+                        tracing::debug!(n, "chatty: line {n}");
+                    }
+                    tracing::error!("chatty: failed");
+                })
+                .await;
+            });
+            let messages = messages(&logged);
+            let kept = messages.len() - 2;
+            assert!((3..40).contains(&kept), "{messages:?}");
+            assert!(
+                messages[0].starts_with(&format!("{} buffered log lines", 40 - kept)),
+                "{}",
+                messages[0]
+            );
+            // The newest lines are the ones kept, in order.
+            let expected: Vec<String> = (40 - kept..40).map(|n| format!("chatty: line {n}")).collect();
+            assert_eq!(
+                &messages[1..=kept],
+                expected.iter().map(String::as_str).collect::<Vec<_>>()
+            );
+            assert_eq!(messages[kept + 1], "chatty: failed");
+        }
+
+        #[test]
+        fn concurrent_invocations_keep_their_own_buffers() {
+            let buffering = policy(0.0, Some(Level::DEBUG), 20 * 1024);
+            let logged = logged(async {
+                let failing = scoped(invocation(&buffering, "a"), async {
+                    tracing::debug!("a: before");
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    tracing::error!("a: failed");
+                });
+                let fine = scoped(invocation(&buffering, "b"), async {
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                    tracing::debug!("b: meanwhile");
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    tracing::info!("b: done");
+                });
+                tokio::join!(failing, fine);
+            });
+            assert_eq!(messages(&logged), ["a: before", "a: failed", "b: done"]);
         }
     }
 }

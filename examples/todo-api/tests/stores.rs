@@ -4,12 +4,9 @@
 
 use std::time::Duration;
 
-use aws_sdk_dynamodb::{
-    types::{AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType},
-    Client,
-};
+use aws_sdk_dynamodb::Client;
 use lambdo_dynamodb::Idempotency;
-use lambdo_testing::{PayloadVersion, TestClient, TestResponse};
+use lambdo_testing::{create_table, PayloadVersion, TestClient, TestResponse};
 use serde_json::{json, Value};
 use todo_api::{app, DynamoDbTodoStore, InMemoryTodoStore, TodoStore, Todos};
 
@@ -105,36 +102,6 @@ async fn in_memory() {
 /// A client of the DynamoDB API under test.
 fn dynamodb() -> Client {
     Client::new(&lambdo_testing::moto_config(&lambdo_testing::moto_endpoint()))
-}
-
-/// A new table with a unique name, keyed by the string attributes `keys` (partition
-/// key first), as template.yaml declares them.
-async fn create_table(client: &Client, prefix: &str, keys: &[&str]) -> String {
-    let table = format!("{prefix}-{}", uuid::Uuid::new_v4().simple());
-    let mut request = client
-        .create_table()
-        .table_name(&table)
-        .billing_mode(BillingMode::PayPerRequest);
-    for (index, &name) in keys.iter().enumerate() {
-        let kind = if index == 0 { KeyType::Hash } else { KeyType::Range };
-        request = request
-            .attribute_definitions(
-                AttributeDefinition::builder()
-                    .attribute_name(name)
-                    .attribute_type(ScalarAttributeType::S)
-                    .build()
-                    .unwrap(),
-            )
-            .key_schema(
-                KeySchemaElement::builder()
-                    .attribute_name(name)
-                    .key_type(kind)
-                    .build()
-                    .unwrap(),
-            );
-    }
-    request.send().await.unwrap();
-    table
 }
 
 #[tokio::test]

@@ -9,10 +9,7 @@ use std::sync::{
     Arc,
 };
 
-use aws_sdk_dynamodb::{
-    types::{AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType},
-    Client,
-};
+use aws_sdk_dynamodb::Client;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::{body::Incoming, service::service_fn, Request, Response};
@@ -43,36 +40,12 @@ pub(crate) async fn create_table_keyed(
     partition: &str,
     sort_key: bool,
 ) -> String {
-    let name = format!("{prefix}-{}", uuid::Uuid::new_v4().simple());
-    let mut request = client
-        .create_table()
-        .table_name(&name)
-        .billing_mode(BillingMode::PayPerRequest)
-        .attribute_definitions(attribute(partition))
-        .key_schema(key(partition, KeyType::Hash));
-    if sort_key {
-        request = request
-            .attribute_definitions(attribute("sk"))
-            .key_schema(key("sk", KeyType::Range));
-    }
-    request.send().await.expect("the table is created");
-    name
-}
-
-fn attribute(name: &str) -> AttributeDefinition {
-    AttributeDefinition::builder()
-        .attribute_name(name)
-        .attribute_type(ScalarAttributeType::S)
-        .build()
-        .unwrap()
-}
-
-fn key(name: &str, kind: KeyType) -> KeySchemaElement {
-    KeySchemaElement::builder()
-        .attribute_name(name)
-        .key_type(kind)
-        .build()
-        .unwrap()
+    let keys: &[&str] = if sort_key {
+        &[partition, "sk"]
+    } else {
+        &[partition]
+    };
+    lambdo_testing::create_table(client, prefix, keys).await
 }
 
 /// Forwards to the DynamoDB API, except that the first `batches` `BatchWriteItem`
