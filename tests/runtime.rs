@@ -345,3 +345,69 @@ async fn a_failed_invocation_is_logged_once() {
     assert!(stderr.is_empty(), "{stderr:#?}");
     emulator.stop().await;
 }
+
+/// Debug lines held per invocation (`LAMBDO_LOG_BUFFER=debug`) reach the log only for
+/// the invocation that failed, before its error line, even with another invocation in
+/// flight at the same time; with `LAMBDO_LOG_SAMPLE_RATE=1` every invocation logs them.
+#[tokio::test]
+async fn buffered_debug_lines_are_written_for_the_failed_invocation_only() {
+    let emulator = Emulator::start(probe().max_concurrency(2).env("LAMBDO_LOG_BUFFER", "debug"))
+        .await
+        .unwrap();
+    let failing = json!({"tag": 1, "together": 2, "fail": true});
+    let fine = json!({"tag": 2, "together": 2});
+    let (failed, succeeded) = tokio::join!(emulator.invoke(&failing), emulator.invoke(&fine));
+    assert!(
+        matches!(failed.outcome, Outcome::Error(_)),
+        "{:?}",
+        failed.outcome
+    );
+    assert!(
+        matches!(succeeded.outcome, Outcome::Response(_)),
+        "{:?}",
+        succeeded.outcome
+    );
+    let lines = emulator.stdout_json();
+    let of = |request_id: &str| -> Vec<(String, String)> {
+        lines
+            .iter()
+            .filter(|line| line["requestId"] == request_id && line.get("_aws").is_none())
+            .map(|line| {
+                let text = |key: &str| line[key].as_str().unwrap_or_default().to_owned();
+                (text("message"), text("timestamp"))
+            })
+            .collect()
+    };
+    let messages = |lines: &[(String, String)]| {
+        lines
+            .iter()
+            .map(|(message, _)| message.clone())
+            .collect::<Vec<_>>()
+    };
+    // Held until the error: written after the lines already out, with the time it was
+    // logged at (earlier than theirs).
+    let failed_lines = of(&failed.request_id);
+    assert_eq!(
+        messages(&failed_lines),
+        ["working", "looking closer", "the invocation failed"],
+        "{lines:#?}"
+    );
+    assert!(failed_lines[1].1 <= failed_lines[0].1, "{failed_lines:?}");
+    assert_eq!(messages(&of(&succeeded.request_id)), ["working"], "{lines:#?}");
+    emulator.stop().await;
+
+    let sampled = Emulator::start(probe().env("LAMBDO_LOG_SAMPLE_RATE", "1"))
+        .await
+        .unwrap();
+    let invocation = sampled.invoke(&json!({"tag": 3})).await;
+    let lines = sampled.stdout_json();
+    let debug: Vec<&Value> = lines
+        .iter()
+        .filter(|line| {
+            line["message"] == "looking closer" && line["requestId"] == invocation.request_id.as_str()
+        })
+        .collect();
+    assert_eq!(debug.len(), 1, "{lines:#?}");
+    assert_eq!(debug[0]["level"], "DEBUG");
+    sampled.stop().await;
+}

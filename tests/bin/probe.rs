@@ -1,10 +1,10 @@
 //! A bootstrap that shows what the runtime does around its handlers, for
 //! `tests/runtime.rs`:
 //!
-//! - a direct invocation `{"tag": n, "together": k}` logs `working` (with the tag),
-//!   records the metric `Work` = n with the request id as metadata, waits until `k`
-//!   invocations have been in flight at once (5 s at most), and answers the most it
-//!   saw;
+//! - a direct invocation `{"tag": n, "together": k}` logs `looking closer` at debug and
+//!   `working` (with the tag), records the metric `Work` = n with the request id as
+//!   metadata, waits until `k` invocations have been in flight at once (5 s at most),
+//!   and answers the most it saw; with `"fail": true` it then fails;
 //! - an SQS batch of `{"fail": bool, "together": k}` jobs fails the jobs that say so,
 //!   and those that did not see `k` jobs in flight at once (waiting for them as an
 //!   invocation does);
@@ -35,6 +35,8 @@ struct Probe {
     tag: u32,
     #[serde(default = "one")]
     together: usize,
+    #[serde(default)]
+    fail: bool,
 }
 
 fn one() -> usize {
@@ -46,10 +48,14 @@ async fn probe(
     metrics: Metrics,
     Json(probe): Json<Probe>,
 ) -> Result<Value, lambdo::BoxError> {
+    tracing::debug!(tag = probe.tag, "looking closer");
     tracing::info!(tag = probe.tag, "working");
     metrics.add("Work", Unit::Count, f64::from(probe.tag))?;
     metrics.metadata("request_id", context.request_id.clone());
     let most = in_flight_with(probe.together).await;
+    if probe.fail {
+        return Err(format!("probe {} failed as asked", probe.tag).into());
+    }
     Ok(json!({
         "tag": probe.tag,
         "request_id": context.request_id,

@@ -17,7 +17,7 @@
 //! | variable | what |
 //! |---|---|
 //! | `LAMBDO_LOG_SAMPLE_RATE` (or `POWERTOOLS_LOGGER_SAMPLE_RATE`) | the share of invocations (`0.1`: one in ten) that log at `debug` whatever the level |
-//! | `LAMBDO_LOG_BUFFER` | `debug` (or `trace`): an invocation's lines at that level, down to the log level, are held; an invocation that fails or logs an error writes them then (in order, with the timestamps they were logged at), any other drops them |
+//! | `LAMBDO_LOG_BUFFER` | `debug` (or `trace`): an invocation's lines at that level, down to the log level, are held; an invocation that fails or logs an error writes them then, before the error line (in order, with the timestamps they were logged at, which sort them among the lines already written), any other drops them |
 //! | `LAMBDO_LOG_BUFFER_BYTES` | the most one invocation holds (default 20,480): past it the oldest lines go, and the flush says how many |
 //!
 //! Concurrent invocations (Lambda Managed Instances) each have their own sample and
