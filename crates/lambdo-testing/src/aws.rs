@@ -10,18 +10,111 @@ use axum::{body::Body, extract::State, http::Request, response::Response, Router
 use http_body_util::BodyExt;
 use hyper_util::rt::TokioIo;
 
-/// The AWS API endpoint the tests use: moto's server, started by `scripts/test.sh`
-/// (`LAMBDO_DYNAMODB_ENDPOINT`, which serves every API moto has, not only DynamoDB's).
+/// The AWS API endpoint the tests use: moto's server, which serves every API moto has
+/// (not only DynamoDB's).
+///
+/// `LAMBDO_DYNAMODB_ENDPOINT` when it is set (`scripts/test.sh` starts one server for
+/// the whole suite). Otherwise the first call starts `moto_server` for this test
+/// process, on a free loopback port: the one `LAMBDO_MOTO_SERVER` names, else the one in
+/// the project's venv (`$LAMBDO_VENV`, or a `.venv` above the crate, as
+/// `scripts/dev-tools.sh` makes it), else the one on `PATH`. It stops when the process
+/// ends. A plain `cargo test` then needs nothing set by hand.
 ///
 /// # Panics
 ///
-/// When it is not set: the suite's own script starts the server, and a test that
-/// needs it fails rather than skips without it.
+/// When no server is set and none can be started (no `moto_server` found, or it does
+/// not answer within 30 s): a test that needs it fails rather than skips.
 pub fn moto_endpoint() -> String {
-    std::env::var("LAMBDO_DYNAMODB_ENDPOINT").expect(
-        "LAMBDO_DYNAMODB_ENDPOINT is not set: run the suite with scripts/test.sh, which starts moto_server \
-         (or start `moto_server -p PORT` and set LAMBDO_DYNAMODB_ENDPOINT=http://127.0.0.1:PORT)",
-    )
+    if let Ok(endpoint) = std::env::var("LAMBDO_DYNAMODB_ENDPOINT") {
+        return endpoint;
+    }
+    static STARTED: std::sync::OnceLock<Result<String, String>> = std::sync::OnceLock::new();
+    match STARTED.get_or_init(start_moto) {
+        Ok(endpoint) => endpoint.clone(),
+        Err(why) => panic!("{why}"),
+    }
+}
+
+/// Starts `moto_server` on a free loopback port, watched by a shell that stops it when
+/// this process is gone (a test process has no exit hook to stop it with).
+fn start_moto() -> Result<String, String> {
+    let server = moto_server().ok_or_else(|| {
+        "no moto server: LAMBDO_DYNAMODB_ENDPOINT is not set and no moto_server was found \
+         (LAMBDO_MOTO_SERVER, $LAMBDO_VENV/bin, a .venv above the crate, PATH): run scripts/dev-tools.sh, \
+         which installs it into .venv, or scripts/test.sh"
+            .to_owned()
+    })?;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map_err(|error| format!("no free loopback port for moto_server: {error}"))?
+        .port();
+    // The watcher's loop ends by itself once this process (or moto) is gone.
+    let watcher = r#"
+        "$1" -H 127.0.0.1 -p "$2" >/dev/null 2>&1 &
+        moto=$!
+        trap 'kill "$moto" 2>/dev/null' EXIT
+        while kill -0 "$3" 2>/dev/null && kill -0 "$moto" 2>/dev/null; do sleep 0.5; done
+    "#;
+    std::process::Command::new("sh")
+        .arg("-c")
+        .arg(watcher)
+        .arg("moto-watcher")
+        .arg(&server)
+        .arg(port.to_string())
+        .arg(std::process::id().to_string())
+        .stdin(std::process::Stdio::null())
+        .spawn()
+        .map_err(|error| format!("{} cannot be started: {error}", server.display()))?;
+    let endpoint = format!("http://127.0.0.1:{port}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while std::time::Instant::now() < deadline {
+        if answers(port) {
+            return Ok(endpoint);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    Err(format!(
+        "{} did not answer on {endpoint} within 30 s",
+        server.display()
+    ))
+}
+
+/// Whether moto's own API answers on `port`.
+fn answers(port: u16) -> bool {
+    use std::io::{Read, Write};
+    let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
+        return false;
+    };
+    let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(2)));
+    let request = format!("GET /moto-api/ HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n");
+    let mut head = [0u8; 12];
+    stream.write_all(request.as_bytes()).is_ok()
+        && stream.read_exact(&mut head).is_ok()
+        && head.starts_with(b"HTTP/1.1 200")
+}
+
+/// Where `moto_server` is, by the order [`moto_endpoint`] says.
+fn moto_server() -> Option<std::path::PathBuf> {
+    use std::path::PathBuf;
+    let executable = |path: PathBuf| path.is_file().then_some(path);
+    if let Some(path) = std::env::var_os("LAMBDO_MOTO_SERVER") {
+        return Some(PathBuf::from(path));
+    }
+    if let Some(venv) = std::env::var_os("LAMBDO_VENV") {
+        if let Some(path) = executable(PathBuf::from(venv).join("bin/moto_server")) {
+            return Some(path);
+        }
+    }
+    let start = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .or_else(|| std::env::current_dir().ok())?;
+    if let Some(path) = start
+        .ancestors()
+        .find_map(|dir| executable(dir.join(".venv/bin/moto_server")))
+    {
+        return Some(path);
+    }
+    std::env::split_paths(&std::env::var_os("PATH")?).find_map(|dir| executable(dir.join("moto_server")))
 }
 
 /// An AWS SDK configuration for the API at `endpoint` (moto's server): test

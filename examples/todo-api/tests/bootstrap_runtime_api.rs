@@ -24,6 +24,8 @@ impl Drop for Bootstrap {
 fn spawn(api: &RuntimeApi) -> Bootstrap {
     let child = Command::new(env!("CARGO_BIN_EXE_todo-api"))
         .envs(api.lambda_env("todo-api"))
+        // Under a Runtime API, todo-api keeps todos in memory only when told to.
+        .env("TODO_STORE", "memory")
         .env_remove("LAMBDO_LOCAL_ADDR")
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
