@@ -82,6 +82,7 @@
 //! | `cognito` | [`App::cognito`], [`cognito`] | |
 //! | `authorizer` | [`App::authorizer`], [`authorizer`] | |
 //! | `websocket` | [`App::websocket`], [`websocket`] | |
+//! | `xray` | [`xray`]: spans of sampled invocations as X-Ray subsegments, sent to the daemon | |
 //!
 //! Always there: [`App::invoke`] (direct invocation), [`App::source`] (your own
 //! sources, see [`source`]), [`batch`], [`logs`], the Runtime API client with
@@ -108,7 +109,8 @@
         feature = "eventbridge",
         feature = "cognito",
         feature = "authorizer",
-        feature = "websocket"
+        feature = "websocket",
+        feature = "xray"
     )),
     allow(dead_code, unused_imports)
 )]
@@ -209,6 +211,8 @@ pub mod sqs;
 mod text;
 #[cfg(feature = "websocket")]
 pub mod websocket;
+#[cfg(feature = "xray")]
+pub mod xray;
 
 /// The axum lambdo routes HTTP events with: routers, extractors and responses for
 /// [`App::http`], at the version lambdo is built on (a `Router` of another axum

@@ -575,7 +575,17 @@ pub(crate) fn install_default(in_lambda: bool) {
     // A program (or a test) that installed its own subscriber keeps it: `try_init`
     // fails then, and that is fine.
     if json {
-        let layer = JsonLogLayer::stdout().without_record_spans();
+        // X-Ray's subsegments per record need the records' spans.
+        #[cfg(feature = "xray")]
+        let xray = Some(crate::xray::XRayLayer::from_env()).filter(|xray| in_lambda && xray.is_on());
+        #[cfg(not(feature = "xray"))]
+        let xray: Option<tracing_subscriber::layer::Identity> = None;
+        let layer = JsonLogLayer::stdout();
+        let layer = if xray.is_some() {
+            layer
+        } else {
+            layer.without_record_spans()
+        };
         let (filter, layer) = match (setting, LogPolicy::from_env()) {
             (FilterSetting::Level(level), Some(policy)) => (
                 FilterSetting::Level(policy.widened(level)),
@@ -586,6 +596,7 @@ pub(crate) fn install_default(in_lambda: bool) {
         let _ = tracing_subscriber::registry()
             .with(filter.layer())
             .with(layer)
+            .with(xray)
             .try_init();
     } else {
         let text = tracing_subscriber::fmt::layer()

@@ -1,0 +1,450 @@
+//! Traces in AWS X-Ray: lambdo's invocation, each batch record and your own `tracing`
+//! spans (`#[tracing::instrument]` included) as subsegments of the function's segment.
+//!
+//! With active tracing (`Tracing: Active`), Lambda makes a segment for each sampled
+//! invocation and hands its trace header to the function (`Lambda-Runtime-Trace-Id`:
+//! `Root=…;Parent=…;Sampled=1`). [`XRayLayer`] turns the spans opened inside the
+//! invocation into subsegments under that segment and sends each, when its span
+//! closes, to the X-Ray daemon Lambda runs (`AWS_XRAY_DAEMON_ADDRESS`) over its UDP
+//! protocol: no collector, no SDK. [`run`](crate::run) installs it in Lambda when that
+//! address is set.
+//!
+//! - The invocation's subsegment (`Invocation`) carries the annotations `ColdStart` and
+//!   `Service`, and the failure of a failed invocation as a fault with its cause
+//!   (`errorType` and message; a panic is `Lambdo.HandlerPanic`).
+//! - A span's fields become the subsegment's metadata (`default` namespace); a field
+//!   named `annotation.<key>` becomes the indexed annotation `<key>` (strings, numbers,
+//!   booleans), which X-Ray can filter traces by.
+//! - A span in which an event at `ERROR` level was logged is marked `error`.
+//!
+//! ```
+//! #[tracing::instrument(fields(annotation.customer = customer))]
+//! async fn charge(customer: &str, cents: u64) {
+//!     // … a subsegment `charge`, annotated customer=…, with `cents` in its metadata …
+//! }
+//! ```
+//!
+//! Unsampled invocations (`Sampled=0`), spans outside any invocation and processes
+//! without the daemon's address send nothing; a missing daemon never fails or slows an
+//! invocation (UDP datagrams, sent without waiting). Concurrent invocations (Lambda
+//! Managed Instances) each have their own trace: it is read from each invocation's span.
+
+use std::{
+    collections::hash_map::RandomState,
+    hash::{BuildHasher, Hasher},
+    net::{SocketAddr, ToSocketAddrs, UdpSocket},
+    sync::atomic::{AtomicU64, Ordering},
+    time::SystemTime,
+};
+
+use serde_json::{Map, Value};
+use tracing::{
+    field::{Field, Visit},
+    span, Event, Level, Subscriber,
+};
+use tracing_subscriber::{layer::Context, registry::LookupSpan, Layer};
+
+use crate::logs::{INVOCATION_SPAN, RECORD_SPAN};
+
+/// The daemon's header line, before each document.
+const HEADER: &[u8] = b"{\"format\":\"json\",\"version\":1}\n";
+
+/// A `tracing` layer that sends the spans of sampled invocations to the X-Ray daemon as
+/// subsegments (see the [module](self)).
+///
+/// ```no_run
+/// use tracing_subscriber::prelude::*;
+///
+/// let subscriber = tracing_subscriber::registry().with(lambdo::xray::XRayLayer::from_env());
+/// # let _ = subscriber;
+/// ```
+#[derive(Debug)]
+pub struct XRayLayer {
+    /// `None`: tracing is off (no daemon address).
+    daemon: Option<Daemon>,
+    service: Option<String>,
+}
+
+#[derive(Debug)]
+struct Daemon {
+    socket: UdpSocket,
+    address: SocketAddr,
+}
+
+impl XRayLayer {
+    /// Sends to the daemon at `AWS_XRAY_DAEMON_ADDRESS` (`host:port`, or Lambda's
+    /// `udp:host:port tcp:host:port`); off without it.
+    pub fn from_env() -> Self {
+        let address = std::env::var("AWS_XRAY_DAEMON_ADDRESS").ok();
+        let address = address.as_deref().and_then(udp_address);
+        let service = std::env::var("LAMBDO_SERVICE_NAME")
+            .or_else(|_| std::env::var("POWERTOOLS_SERVICE_NAME"))
+            .or_else(|_| std::env::var("AWS_LAMBDA_FUNCTION_NAME"))
+            .ok();
+        XRayLayer::with_daemon(address, service)
+    }
+
+    /// Sends to the daemon at `address`; `service` is the `Service` annotation.
+    pub fn new(address: SocketAddr, service: impl Into<String>) -> Self {
+        XRayLayer::with_daemon(Some(address), Some(service.into()))
+    }
+
+    fn with_daemon(address: Option<SocketAddr>, service: Option<String>) -> Self {
+        let daemon = address.and_then(|address| {
+            let local: SocketAddr = if address.is_ipv4() {
+                ([0, 0, 0, 0], 0).into()
+            } else {
+                (std::net::Ipv6Addr::UNSPECIFIED, 0).into()
+            };
+            let socket = UdpSocket::bind(local).ok()?;
+            // A full socket buffer drops a document rather than wait.
+            socket.set_nonblocking(true).ok()?;
+            Some(Daemon { socket, address })
+        });
+        XRayLayer { daemon, service }
+    }
+
+    /// Whether documents are sent at all.
+    pub fn is_on(&self) -> bool {
+        self.daemon.is_some()
+    }
+
+    fn send(&self, document: &Value) {
+        let Some(daemon) = &self.daemon else {
+            return;
+        };
+        let mut datagram = HEADER.to_vec();
+        if serde_json::to_writer(&mut datagram, document).is_ok() {
+            // Never an invocation's failure: a lost document is a gap in a trace.
+            let _ = daemon.socket.send_to(&datagram, daemon.address);
+        }
+    }
+}
+
+/// The UDP address in an `AWS_XRAY_DAEMON_ADDRESS` value.
+fn udp_address(value: &str) -> Option<SocketAddr> {
+    let mut parts = value.split_whitespace();
+    let address = parts
+        .clone()
+        .find_map(|part| part.strip_prefix("udp:"))
+        .or_else(|| parts.find(|part| !part.starts_with("tcp:")))?;
+    address.to_socket_addrs().ok()?.next()
+}
+
+/// The trace an invocation belongs to, from its trace header.
+#[derive(Debug, Clone, PartialEq)]
+struct Trace {
+    root: String,
+    /// The function segment's id: the invocation's subsegment's parent.
+    parent: String,
+}
+
+impl Trace {
+    /// The trace of a header (`Root=…;Parent=…;Sampled=1`), if it is sampled.
+    fn sampled(header: &str) -> Option<Self> {
+        let mut root = None;
+        let mut parent = None;
+        let mut sampled = false;
+        for part in header.split(';') {
+            match part.trim().split_once('=') {
+                Some(("Root", value)) => root = Some(value.to_owned()),
+                Some(("Parent", value)) => parent = Some(value.to_owned()),
+                Some(("Sampled", value)) => sampled = value == "1",
+                _ => {}
+            }
+        }
+        match (root, parent, sampled) {
+            (Some(root), Some(parent), true) => Some(Trace { root, parent }),
+            _ => None,
+        }
+    }
+}
+
+/// A span's subsegment while it is open.
+#[derive(Debug)]
+struct Subsegment {
+    id: String,
+    name: String,
+    /// `None` until the span knows its trace (the invocation's span learns it just
+    /// after it opens).
+    trace: Option<Trace>,
+    /// The parent subsegment's id; `None` for the invocation's (its parent is the
+    /// trace's).
+    parent_id: Option<String>,
+    start: f64,
+    annotations: Map<String, Value>,
+    metadata: Map<String, Value>,
+    error: bool,
+    fault: Option<Value>,
+    invocation: bool,
+}
+
+impl Subsegment {
+    fn document(&self, end: f64) -> Option<Value> {
+        let trace = self.trace.as_ref()?;
+        let mut document = serde_json::json!({
+            "type": "subsegment",
+            "name": self.name,
+            "id": self.id,
+            "trace_id": trace.root,
+            "parent_id": self.parent_id.as_deref().unwrap_or(&trace.parent),
+            "start_time": self.start,
+            "end_time": end.max(self.start),
+        });
+        if !self.annotations.is_empty() {
+            document["annotations"] = Value::Object(self.annotations.clone());
+        }
+        if !self.metadata.is_empty() {
+            document["metadata"] = serde_json::json!({ "default": self.metadata });
+        }
+        if let Some(cause) = &self.fault {
+            document["fault"] = true.into();
+            document["cause"] = cause.clone();
+        } else if self.error {
+            document["error"] = true.into();
+        }
+        Some(document)
+    }
+}
+
+/// Records a span's fields into its subsegment.
+struct Fields<'a> {
+    subsegment: &'a mut Subsegment,
+}
+
+impl Fields<'_> {
+    fn put(&mut self, field: &Field, value: Value) {
+        let name = field.name();
+        if name == "xray_trace_id" {
+            if let Value::String(header) = &value {
+                self.subsegment.trace = Trace::sampled(header);
+            }
+            return;
+        }
+        if self.subsegment.invocation {
+            // The invocation's own fields are the function's, in its segment already.
+            if name == "cold_start" {
+                self.subsegment.annotations.insert("ColdStart".to_owned(), value);
+            }
+            return;
+        }
+        match name.strip_prefix("annotation.") {
+            Some(key) if matches!(value, Value::String(_) | Value::Number(_) | Value::Bool(_)) => {
+                self.subsegment.annotations.insert(annotation_key(key), value);
+            }
+            _ => {
+                self.subsegment.metadata.insert(name.to_owned(), value);
+            }
+        }
+    }
+}
+
+/// An annotation key as X-Ray takes them: letters, digits and underscores.
+fn annotation_key(key: &str) -> String {
+    key.chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect()
+}
+
+impl Visit for Fields<'_> {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        self.put(field, value.into());
+    }
+    fn record_bool(&mut self, field: &Field, value: bool) {
+        self.put(field, value.into());
+    }
+    fn record_i64(&mut self, field: &Field, value: i64) {
+        self.put(field, value.into());
+    }
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        self.put(field, value.into());
+    }
+    fn record_f64(&mut self, field: &Field, value: f64) {
+        self.put(field, value.into());
+    }
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        self.put(field, format!("{value:?}").into());
+    }
+}
+
+/// The error type and message of lambdo's "the invocation failed" event.
+#[derive(Default)]
+struct Failure {
+    error_type: Option<String>,
+    error: Option<String>,
+}
+
+impl Visit for Failure {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        match field.name() {
+            "error_type" => self.error_type = Some(value.to_owned()),
+            "error" => self.error = Some(value.to_owned()),
+            _ => {}
+        }
+    }
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        match field.name() {
+            "error_type" => self.error_type = Some(format!("{value:?}")),
+            "error" => self.error = Some(format!("{value:?}")),
+            _ => {}
+        }
+    }
+}
+
+/// Seconds since the epoch, as X-Ray writes times.
+fn now() -> f64 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0.0, |since| since.as_secs_f64())
+}
+
+/// A new subsegment id: 16 hex digits, unpredictable and unique in the process.
+fn subsegment_id() -> String {
+    static KEYS: std::sync::OnceLock<RandomState> = std::sync::OnceLock::new();
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let mut hasher = KEYS.get_or_init(RandomState::new).build_hasher();
+    hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+    format!("{:016x}", hasher.finish())
+}
+
+impl<S> Layer<S> for XRayLayer
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+{
+    fn on_new_span(&self, attrs: &span::Attributes<'_>, id: &span::Id, ctx: Context<'_, S>) {
+        if self.daemon.is_none() {
+            return;
+        }
+        let Some(span) = ctx.span(id) else {
+            return;
+        };
+        let metadata = attrs.metadata();
+        let invocation = metadata.name() == INVOCATION_SPAN;
+        // A span is traced inside a traced invocation only.
+        let parent = span.parent().and_then(|parent| {
+            let extensions = parent.extensions();
+            let subsegment = extensions.get::<Subsegment>()?;
+            Some((subsegment.id.clone(), subsegment.trace.clone()))
+        });
+        let (parent_id, trace) = match (invocation, parent) {
+            (true, _) => (None, None),
+            (false, Some((id, Some(trace)))) => (Some(id), Some(trace)),
+            (false, _) => return,
+        };
+        let name = match metadata.name() {
+            INVOCATION_SPAN => "Invocation".to_owned(),
+            RECORD_SPAN => "Record".to_owned(),
+            name => name.to_owned(),
+        };
+        let mut subsegment = Subsegment {
+            id: subsegment_id(),
+            name,
+            trace,
+            parent_id,
+            start: now(),
+            annotations: Map::new(),
+            metadata: Map::new(),
+            error: false,
+            fault: None,
+            invocation,
+        };
+        if invocation {
+            if let Some(service) = &self.service {
+                subsegment
+                    .annotations
+                    .insert("Service".to_owned(), service.clone().into());
+            }
+        }
+        attrs.record(&mut Fields {
+            subsegment: &mut subsegment,
+        });
+        span.extensions_mut().insert(subsegment);
+    }
+
+    fn on_record(&self, id: &span::Id, values: &span::Record<'_>, ctx: Context<'_, S>) {
+        if let Some(span) = ctx.span(id) {
+            if let Some(subsegment) = span.extensions_mut().get_mut::<Subsegment>() {
+                values.record(&mut Fields { subsegment });
+            }
+        }
+    }
+
+    fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
+        if self.daemon.is_none() || *event.metadata().level() != Level::ERROR {
+            return;
+        }
+        let Some(span) = ctx.event_span(event) else {
+            return;
+        };
+        let mut extensions = span.extensions_mut();
+        let Some(subsegment) = extensions.get_mut::<Subsegment>() else {
+            return;
+        };
+        subsegment.error = true;
+        if subsegment.invocation {
+            // lambdo's own line for a failed invocation: the fault and its cause.
+            let mut failure = Failure::default();
+            event.record(&mut failure);
+            if let Some(error_type) = failure.error_type {
+                subsegment.fault = Some(serde_json::json!({
+                    "exceptions": [{
+                        "id": subsegment_id(),
+                        "type": error_type,
+                        "message": failure.error.unwrap_or_default(),
+                    }]
+                }));
+            }
+        }
+    }
+
+    fn on_close(&self, id: span::Id, ctx: Context<'_, S>) {
+        let Some(span) = ctx.span(&id) else {
+            return;
+        };
+        let document = span
+            .extensions_mut()
+            .remove::<Subsegment>()
+            .and_then(|subsegment| subsegment.document(now()));
+        if let Some(document) = document {
+            self.send(&document);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_sampled_headers_are_traced() {
+        let header = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1";
+        assert_eq!(
+            Trace::sampled(header),
+            Some(Trace {
+                root: "1-5759e988-bd862e3fe1be46a994272793".into(),
+                parent: "53995c3f42cd8ad8".into()
+            })
+        );
+        assert_eq!(Trace::sampled(&header.replace("Sampled=1", "Sampled=0")), None);
+        assert_eq!(Trace::sampled("Root=1-5759e988-bd862e3fe1be46a994272793"), None);
+    }
+
+    #[test]
+    fn the_daemon_address_is_read_as_lambda_writes_it() {
+        let udp = |value| udp_address(value).map(|address| address.to_string());
+        assert_eq!(udp("169.254.79.129:2000").as_deref(), Some("169.254.79.129:2000"));
+        assert_eq!(
+            udp("tcp:127.0.0.1:2000 udp:127.0.0.2:2001").as_deref(),
+            Some("127.0.0.2:2001")
+        );
+        assert_eq!(udp("not an address"), None);
+    }
+
+    #[test]
+    fn subsegment_ids_are_sixteen_hex_digits_and_differ() {
+        let (a, b) = (subsegment_id(), subsegment_id());
+        assert_eq!(a.len(), 16);
+        assert!(a.chars().all(|c| c.is_ascii_hexdigit()));
+        assert_ne!(a, b);
+    }
+}
