@@ -9,7 +9,8 @@
 #   scripts/bench.sh wall       the batches' wall-clock time per record, fastest of 9 runs
 #
 # Record batches are also measured "with logs": lambdo with the subscriber it installs in
-# Lambda (LAMBDO_BENCH_LOGS=1 in the profile example).
+# Lambda (LAMBDO_BENCH_LOGS=1 in the profile example), and "with X-Ray": the same with
+# active tracing, every invocation sampled (LAMBDO_BENCH_XRAY=1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -74,6 +75,12 @@ for payload in http_api_v2 rest_v1 alb function_url; do
   ratio="$(awk -v a="$ours" -v b="$theirs" 'BEGIN { printf "%.2f", a / b }')"
   printf '%-14s %16s %18s %16s %14s\n' "$payload" "$ours" "$theirs" "$hand" "$ratio"
 done
+# What logs and tracing add to an invocation (lambdo, HTTP API v2).
+logged_base="$(LAMBDO_BENCH_LOGS=1 instructions lambdo http_api_v2 0)"
+traced_base="$(LAMBDO_BENCH_XRAY=1 instructions lambdo http_api_v2 0)"
+logged=$(( ($(LAMBDO_BENCH_LOGS=1 instructions lambdo http_api_v2 $runs) - logged_base) / runs ))
+traced=$(( ($(LAMBDO_BENCH_XRAY=1 instructions lambdo http_api_v2 $runs) - traced_base) / runs ))
+echo "http_api_v2 with logs: $logged instr; with logs and X-Ray (one subsegment): $traced instr"
 
 # Record sources, per record, against the hand-written consumer on aws_lambda_events:
 # SQS in a 10- and a 10,000-record batch, Kinesis and DynamoDB Streams in 100-record
@@ -83,8 +90,8 @@ echo
 # "with logs": lambdo with the subscriber it installs in Lambda (JSON lines, level info;
 # written nowhere), so each failure's log line (and any span) costs what it costs in a
 # deployment. The other columns run with no subscriber.
-printf '%-16s %18s %12s %16s %12s %14s %14s %12s\n' batch "lambdo (instr/rec)" "with logs" "hand-written" "floor" \
-  "lambdo/hand" "w. logs/hand" "floor/hand"
+printf '%-16s %18s %12s %12s %16s %12s %14s %14s %12s\n' batch "lambdo (instr/rec)" "with logs" "with X-Ray" \
+  "hand-written" "floor" "lambdo/hand" "w. logs/hand" "floor/hand"
 for spec in sqs:10 sqs:10000 kinesis:100 dynamodb:100 sns:1; do
   source="${spec%%:*}"
   records="${spec##*:}"
@@ -96,10 +103,13 @@ for spec in sqs:10 sqs:10000 kinesis:100 dynamodb:100 sns:1; do
   logged_base="$(LAMBDO_BENCH_LOGS=1 instructions "lambdo_$source" "$source$records" 0)"
   logged="$(LAMBDO_BENCH_LOGS=1 instructions "lambdo_$source" "$source$records" $batches)"
   logged=$(( (logged - logged_base) / (batches * records) ))
+  traced_base="$(LAMBDO_BENCH_XRAY=1 instructions "lambdo_$source" "$source$records" 0)"
+  traced="$(LAMBDO_BENCH_XRAY=1 instructions "lambdo_$source" "$source$records" $batches)"
+  traced=$(( (traced - traced_base) / (batches * records) ))
   logged_ratio="$(awk -v a="$logged" -v b="$hand" 'BEGIN { printf "%.2f", a / b }')"
   floor="$(per_record "borrowed_$source")"
   floor_ratio="$(awk -v a="$floor" -v b="$hand" 'BEGIN { printf "%.2f", a / b }')"
   ratio="$(awk -v a="$ours" -v b="$hand" 'BEGIN { printf "%.2f", a / b }')"
-  printf '%-16s %18s %12s %16s %12s %14s %14s %12s\n' "$source $records" "$ours" "$logged" "$hand" "$floor" \
-    "$ratio" "$logged_ratio" "$floor_ratio"
+  printf '%-16s %18s %12s %12s %16s %12s %14s %14s %12s\n' "$source $records" "$ours" "$logged" "$traced" \
+    "$hand" "$floor" "$ratio" "$logged_ratio" "$floor_ratio"
 done

@@ -192,3 +192,72 @@ async fn a_bootstrap_in_lambda_sends_each_invocations_subsegment() {
         assert_eq!(document["annotations"]["Service"], "probe");
     }
 }
+
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct Item {
+    pk: String,
+    note: String,
+}
+
+/// lambdo-dynamodb's calls (moto's DynamoDB: `LAMBDO_DYNAMODB_ENDPOINT`, or one the
+/// test starts) are AWS subsegments under the invocation's: service, operation, table,
+/// region; a call that fails is marked an error.
+#[tokio::test(flavor = "current_thread")]
+async fn dynamodb_calls_are_aws_subsegments_of_their_invocation() {
+    let client =
+        aws_sdk_dynamodb::Client::new(&lambdo_testing::moto_config(&lambdo_testing::moto_endpoint()));
+    let name = lambdo_testing::create_table(&client, "traced", &["pk"]).await;
+    let table: lambdo_dynamodb::Table<Item> = lambdo_dynamodb::Table::new(&client, &name, "pk");
+    let missing: lambdo_dynamodb::Table<Item> = lambdo_dynamodb::Table::new(&client, "no-such-table", "pk");
+
+    let daemon = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let layer = XRayLayer::new(daemon.local_addr().unwrap(), "notes");
+    let _default = tracing::subscriber::set_default(tracing_subscriber::registry().with(layer));
+    let function = App::new((table, missing))
+        .invoke(
+            |lambdo::State((table, missing)): lambdo::State<(
+                lambdo_dynamodb::Table<Item>,
+                lambdo_dynamodb::Table<Item>,
+            )>,
+             Json(note): Json<String>| async move {
+                table
+                    .put(&Item {
+                        pk: "n-1".into(),
+                        note,
+                    })
+                    .await?;
+                let found = table.get(&json!({"pk": "n-1"})).await?;
+                assert!(missing.get(&json!({"pk": "n-1"})).await.is_err());
+                Ok::<_, lambdo::BoxError>(found.map(|item| item.note))
+            },
+        )
+        .into_function();
+    let answer = function
+        .call(r#""buy milk""#.into(), context(true))
+        .await
+        .unwrap();
+    assert_eq!(answer.get(), r#""buy milk""#);
+
+    let documents = received(&daemon, Duration::from_millis(300)).await;
+    documents.iter().for_each(check_schema);
+    let invocation = by_name(&documents, "Invocation");
+    let calls: Vec<&Value> = documents
+        .iter()
+        .filter(|document| document["name"] == "DynamoDB")
+        .collect();
+    assert_eq!(calls.len(), 3, "{documents:#?}");
+    let operations: Vec<&str> = calls
+        .iter()
+        .map(|call| call["aws"]["operation"].as_str().unwrap())
+        .collect();
+    assert_eq!(operations, ["PutItem", "GetItem", "GetItem"]);
+    for call in &calls {
+        assert_eq!(call["namespace"], "aws", "{call}");
+        assert_eq!(call["parent_id"], invocation["id"]);
+        assert_eq!(call["aws"]["region"], "eu-central-1");
+    }
+    assert_eq!(calls[0]["aws"]["table_name"], name.as_str());
+    assert!(calls[0].get("error").is_none() && calls[1].get("error").is_none());
+    assert_eq!(calls[2]["aws"]["table_name"], "no-such-table");
+    assert_eq!(calls[2]["error"], true, "{}", calls[2]);
+}

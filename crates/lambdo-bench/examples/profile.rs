@@ -6,7 +6,9 @@
 //! `borrowed_kinesis`, `borrowed_dynamodb` and `borrowed_sns`: the borrowed envelope
 //! alone, no framework)
 //! With `LAMBDO_BENCH_LOGS=1`, lambdo's Lambda log subscriber is installed (lines go
-//! nowhere): spans and log lines then cost what they cost in a deployment.
+//! nowhere): spans and log lines then cost what they cost in a deployment. With
+//! `LAMBDO_BENCH_XRAY=1`, the same with active tracing: every invocation sampled, its
+//! subsegments sent to a loopback socket.
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -32,7 +34,9 @@ fn main() {
                 .1
         }
     };
-    if std::env::var_os("LAMBDO_BENCH_LOGS").is_some() {
+    if std::env::var_os("LAMBDO_BENCH_XRAY").is_some() {
+        lambdo_bench::install_json_logs_and_xray();
+    } else if std::env::var_os("LAMBDO_BENCH_LOGS").is_some() {
         lambdo_bench::install_json_logs();
     }
     let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();

@@ -82,14 +82,22 @@ pub fn bootstrap_router() -> Router {
     router().route("/todos", axum::routing::post(create_todo))
 }
 
-/// A request context like the one the Runtime API gives.
+/// A request context like the one the Runtime API gives; with a sampled X-Ray trace
+/// header once [`install_json_logs_and_xray`] ran.
 pub fn context() -> Context {
     let mut context = Context::default();
     context.request_id = "8476a536-e9f4-11e8-9739-2dfe598c3fcd".to_owned();
     context.deadline = u64::MAX / 2;
     context.invoked_function_arn = "arn:aws:lambda:eu-central-1:123456789012:function:bench".to_owned();
+    if TRACED.load(std::sync::atomic::Ordering::Relaxed) {
+        context.xray_trace_id =
+            Some("Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1".to_owned());
+    }
     context
 }
+
+/// Invocations are sampled for X-Ray (see [`install_json_logs_and_xray`]).
+static TRACED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// lambdo's whole path, as its runtime adapter runs it.
 #[derive(Debug, Clone)]
@@ -206,6 +214,22 @@ pub fn install_json_logs() {
         .with(tracing_subscriber::filter::LevelFilter::INFO)
         .with(lambdo::logs::JsonLogLayer::new(std::io::sink).without_record_spans())
         .init();
+}
+
+/// What `run` installs in Lambda with active tracing: the JSON log subscriber (lines go
+/// nowhere) with lambdo's X-Ray layer, sending to a loopback socket of this process's;
+/// and every invocation sampled. Subsegments then cost what they cost in a deployment.
+pub fn install_json_logs_and_xray() {
+    use tracing_subscriber::prelude::*;
+    static DAEMON: std::sync::OnceLock<std::net::UdpSocket> = std::sync::OnceLock::new();
+    let daemon = DAEMON.get_or_init(|| std::net::UdpSocket::bind("127.0.0.1:0").expect("a loopback socket"));
+    let address = daemon.local_addr().expect("its address");
+    tracing_subscriber::registry()
+        .with(tracing_subscriber::filter::LevelFilter::INFO)
+        .with(lambdo::logs::JsonLogLayer::new(std::io::sink))
+        .with(lambdo::xray::XRayLayer::new(address, "bench"))
+        .init();
+    TRACED.store(true, std::sync::atomic::Ordering::Relaxed);
 }
 
 #[cfg(test)]

@@ -85,7 +85,7 @@ use lambdo::http::Problem;
 use lambdo::{BoxError, Context, FunctionError};
 use serde::{de::DeserializeOwned, Serialize};
 
-use crate::{key::hex_sha256, TableError};
+use crate::{key::hex_sha256, trace::traced, TableError};
 
 const IN_PROGRESS: &str = "INPROGRESS";
 const COMPLETED: &str = "COMPLETED";
@@ -275,7 +275,7 @@ impl Idempotency {
                 AttributeValue::N((now + self.expires_after).as_secs().to_string()),
             ),
         ]);
-        let claimed = self
+        let request = self
             .client
             .put_item()
             .table_name(&*self.table)
@@ -287,10 +287,12 @@ impl Idempotency {
             .expression_attribute_names("#status", "status")
             .expression_attribute_values(":now_s", AttributeValue::N(now.as_secs().to_string()))
             .expression_attribute_values(":now_ms", AttributeValue::N(now.as_millis().to_string()))
-            .expression_attribute_values(":in_progress", AttributeValue::S(IN_PROGRESS.to_owned()))
-            .send()
-            .await;
-        match claimed.map_err(TableError::from_sdk) {
+            .expression_attribute_values(":in_progress", AttributeValue::S(IN_PROGRESS.to_owned()));
+        let claimed = traced(&self.client, &self.table, "PutItem", async {
+            request.send().await.map_err(TableError::from_sdk)
+        })
+        .await;
+        match claimed {
             Ok(_) => Ok(true),
             Err(TableError::Conflict(_)) => Ok(false),
             Err(other) => Err(other),
@@ -298,15 +300,16 @@ impl Idempotency {
     }
 
     async fn existing(&self, key: &str) -> Result<Option<Existing>, TableError> {
-        let output = self
+        let request = self
             .client
             .get_item()
             .table_name(&*self.table)
             .key("id", AttributeValue::S(key.to_owned()))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(TableError::from_sdk)?;
+            .consistent_read(true);
+        let output = traced(&self.client, &self.table, "GetItem", async {
+            request.send().await.map_err(TableError::from_sdk)
+        })
+        .await?;
         let Some(item) = output.item else { return Ok(None) };
         let text = |name: &str| match item.get(name) {
             Some(AttributeValue::S(text)) => text.clone(),
@@ -335,29 +338,33 @@ impl Idempotency {
                 AttributeValue::N(expiration.as_secs().to_string()),
             ),
         ]);
-        self.client
+        let request = self
+            .client
             .put_item()
             .table_name(&*self.table)
-            .set_item(Some(item))
-            .send()
-            .await
-            .map_err(TableError::from_sdk)?;
+            .set_item(Some(item));
+        traced(&self.client, &self.table, "PutItem", async {
+            request.send().await.map_err(TableError::from_sdk)
+        })
+        .await?;
         Ok(())
     }
 
     /// Deletes this run's claim, if it is still a claim.
     async fn release(&self, key: &str) -> Result<(), TableError> {
-        let released = self
+        let request = self
             .client
             .delete_item()
             .table_name(&*self.table)
             .key("id", AttributeValue::S(key.to_owned()))
             .condition_expression("#status = :in_progress")
             .expression_attribute_names("#status", "status")
-            .expression_attribute_values(":in_progress", AttributeValue::S(IN_PROGRESS.to_owned()))
-            .send()
-            .await;
-        match released.map_err(TableError::from_sdk) {
+            .expression_attribute_values(":in_progress", AttributeValue::S(IN_PROGRESS.to_owned()));
+        let released = traced(&self.client, &self.table, "DeleteItem", async {
+            request.send().await.map_err(TableError::from_sdk)
+        })
+        .await;
+        match released {
             Ok(_) | Err(TableError::Conflict(_)) => Ok(()),
             Err(other) => Err(other),
         }

@@ -20,6 +20,7 @@ mod error;
 mod idempotency;
 mod key;
 mod table;
+mod trace;
 
 pub use error::TableError;
 

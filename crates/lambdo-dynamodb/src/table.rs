@@ -8,7 +8,7 @@ use aws_sdk_dynamodb::{
 };
 use serde::{de::DeserializeOwned, Serialize};
 
-use crate::{cursor::Cursors, TableError};
+use crate::{cursor::Cursors, trace::traced, TableError};
 
 /// DynamoDB's limit on the writes of one `BatchWriteItem`.
 const BATCH_WRITE_LIMIT: usize = 25;
@@ -216,15 +216,16 @@ impl<T: Serialize + DeserializeOwned> Table<T> {
     /// The item with `key` (its key attributes, e.g. a struct or map of them), read
     /// consistently.
     pub async fn get(&self, key: &impl Serialize) -> Result<Option<T>, TableError> {
-        let output = self
+        let request = self
             .client
             .get_item()
             .table_name(&*self.name)
             .set_key(Some(serde_dynamo::to_item(key)?))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(TableError::from_sdk)?;
+            .consistent_read(true);
+        let output = traced(&self.client, &self.name, "GetItem", async {
+            request.send().await.map_err(TableError::from_sdk)
+        })
+        .await?;
         output
             .item
             .map(serde_dynamo::from_item)
@@ -281,35 +282,38 @@ impl<T: Serialize + DeserializeOwned> Table<T> {
             }
             (false, None) => None,
         };
-        request
+        let request = request
             .set_condition_expression(condition.map(str::to_owned))
-            .set_item(Some(fields.clone()))
-            .send()
-            .await
-            .map_err(|error| match TableError::from_sdk(error) {
-                TableError::Conflict(_) if create_only || self.version.is_none() => {
-                    TableError::Conflict("an item with this key exists".into())
-                }
-                TableError::Conflict(_) => {
-                    TableError::Conflict("the item changed since it was read (stale version)".into())
-                }
-                other => other,
-            })?;
+            .set_item(Some(fields.clone()));
+        traced(&self.client, &self.name, "PutItem", async {
+            request.send().await.map_err(TableError::from_sdk)
+        })
+        .await
+        .map_err(|error| match error {
+            TableError::Conflict(_) if create_only || self.version.is_none() => {
+                TableError::Conflict("an item with this key exists".into())
+            }
+            TableError::Conflict(_) => {
+                TableError::Conflict("the item changed since it was read (stale version)".into())
+            }
+            other => other,
+        })?;
         Ok(serde_dynamo::from_item(fields)?)
     }
 
     /// Deletes the item with `key` and returns it; [`TableError::NotFound`] if there was
     /// none.
     pub async fn delete(&self, key: &impl Serialize) -> Result<T, TableError> {
-        let output = self
+        let request = self
             .client
             .delete_item()
             .table_name(&*self.name)
             .set_key(Some(serde_dynamo::to_item(key)?))
-            .return_values(ReturnValue::AllOld)
-            .send()
-            .await
-            .map_err(TableError::from_sdk)?;
+            .return_values(ReturnValue::AllOld);
+        let output = traced(&self.client, &self.name, "DeleteItem", async {
+            request.send().await.map_err(TableError::from_sdk)
+        })
+        .await?;
         let old = output.attributes.ok_or(TableError::NotFound)?;
         Ok(serde_dynamo::from_item(old)?)
     }
@@ -346,11 +350,11 @@ impl<T: Serialize + DeserializeOwned> Table<T> {
         if let Some(cursor) = &query.cursor {
             request = request.set_exclusive_start_key(Some(self.cursors.open(&scope, cursor)?));
         }
-        let output = request
-            .key_condition_expression(condition)
-            .send()
-            .await
-            .map_err(TableError::from_sdk)?;
+        let request = request.key_condition_expression(condition);
+        let output = traced(&self.client, &self.name, "Query", async {
+            request.send().await.map_err(TableError::from_sdk)
+        })
+        .await?;
         self.page(&scope, output.items, output.last_evaluated_key)
     }
 
@@ -360,15 +364,16 @@ impl<T: Serialize + DeserializeOwned> Table<T> {
         let start = cursor
             .map(|cursor| self.cursors.open(&scope, cursor))
             .transpose()?;
-        let output = self
+        let request = self
             .client
             .scan()
             .table_name(&*self.name)
             .limit(limit)
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .map_err(TableError::from_sdk)?;
+            .set_exclusive_start_key(start);
+        let output = traced(&self.client, &self.name, "Scan", async {
+            request.send().await.map_err(TableError::from_sdk)
+        })
+        .await?;
         self.page(&scope, output.items, output.last_evaluated_key)
     }
 
@@ -408,13 +413,11 @@ impl<T: Serialize + DeserializeOwned> Table<T> {
                 .collect::<Result<Vec<_>, TableError>>()?;
             let mut backoff = self.batch_backoff;
             for attempt in 1..=self.batch_attempts {
-                let output = self
-                    .client
-                    .batch_write_item()
-                    .request_items(&*self.name, writes)
-                    .send()
-                    .await
-                    .map_err(TableError::from_sdk)?;
+                let request = self.client.batch_write_item().request_items(&*self.name, writes);
+                let output = traced(&self.client, &self.name, "BatchWriteItem", async {
+                    request.send().await.map_err(TableError::from_sdk)
+                })
+                .await?;
                 writes = output
                     .unprocessed_items
                     .and_then(|mut unprocessed| unprocessed.remove(&*self.name))

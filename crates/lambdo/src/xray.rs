@@ -15,7 +15,12 @@
 //! - A span's fields become the subsegment's metadata (`default` namespace); a field
 //!   named `annotation.<key>` becomes the indexed annotation `<key>` (strings, numbers,
 //!   booleans), which X-Ray can filter traces by.
-//! - A span in which an event at `ERROR` level was logged is marked `error`.
+//! - A span in which an event at `ERROR` level was logged is marked `error`; boolean
+//!   fields `error`, `fault` and `throttle` set as true mark it so too.
+//! - A span with `aws.service` and `aws.operation` fields is an AWS call: a subsegment
+//!   named after the service in the `aws` namespace, with its `aws.*` fields
+//!   (`operation`, `table_name`, `region`…) as its `aws` object. `lambdo-dynamodb`'s
+//!   table and idempotency calls open such spans.
 //!
 //! ```
 //! #[tracing::instrument(fields(annotation.customer = customer))]
@@ -174,8 +179,12 @@ struct Subsegment {
     start: f64,
     annotations: Map<String, Value>,
     metadata: Map<String, Value>,
+    /// An AWS call's `aws` object (`operation`, `table_name`…): the `aws` namespace.
+    aws: Map<String, Value>,
     error: bool,
-    fault: Option<Value>,
+    throttle: bool,
+    fault: bool,
+    cause: Option<Value>,
     invocation: bool,
 }
 
@@ -197,11 +206,20 @@ impl Subsegment {
         if !self.metadata.is_empty() {
             document["metadata"] = serde_json::json!({ "default": self.metadata });
         }
-        if let Some(cause) = &self.fault {
+        if !self.aws.is_empty() {
+            document["namespace"] = "aws".into();
+            document["aws"] = Value::Object(self.aws.clone());
+        }
+        if self.fault || self.cause.is_some() {
             document["fault"] = true.into();
-            document["cause"] = cause.clone();
-        } else if self.error {
+        } else if self.error || self.throttle {
             document["error"] = true.into();
+            if self.throttle {
+                document["throttle"] = true.into();
+            }
+        }
+        if let Some(cause) = &self.cause {
+            document["cause"] = cause.clone();
         }
         Some(document)
     }
@@ -228,13 +246,27 @@ impl Fields<'_> {
             }
             return;
         }
-        match name.strip_prefix("annotation.") {
-            Some(key) if matches!(value, Value::String(_) | Value::Number(_) | Value::Bool(_)) => {
-                self.subsegment.annotations.insert(annotation_key(key), value);
+        let flag = value == Value::Bool(true);
+        match name {
+            "error" if flag => self.subsegment.error = true,
+            "fault" if flag => self.subsegment.fault = true,
+            "throttle" if flag => self.subsegment.throttle = true,
+            "aws.service" => {
+                if let Value::String(service) = &value {
+                    self.subsegment.name.clone_from(service);
+                }
             }
-            _ => {
-                self.subsegment.metadata.insert(name.to_owned(), value);
-            }
+            _ => match (name.strip_prefix("annotation."), name.strip_prefix("aws.")) {
+                (Some(key), _) if matches!(value, Value::String(_) | Value::Number(_) | Value::Bool(_)) => {
+                    self.subsegment.annotations.insert(annotation_key(key), value);
+                }
+                (_, Some(key)) => {
+                    self.subsegment.aws.insert(key.to_owned(), value);
+                }
+                _ => {
+                    self.subsegment.metadata.insert(name.to_owned(), value);
+                }
+            },
         }
     }
 }
@@ -344,8 +376,11 @@ where
             start: now(),
             annotations: Map::new(),
             metadata: Map::new(),
+            aws: Map::new(),
             error: false,
-            fault: None,
+            throttle: false,
+            fault: false,
+            cause: None,
             invocation,
         };
         if invocation {
@@ -386,7 +421,7 @@ where
             let mut failure = Failure::default();
             event.record(&mut failure);
             if let Some(error_type) = failure.error_type {
-                subsegment.fault = Some(serde_json::json!({
+                subsegment.cause = Some(serde_json::json!({
                     "exceptions": [{
                         "id": subsegment_id(),
                         "type": error_type,
