@@ -416,7 +416,7 @@ fn json_key(line: &mut Vec<u8>, name: &str) {
 }
 
 /// `text` as a JSON string.
-fn json_str(line: &mut Vec<u8>, text: &str) {
+pub(crate) fn json_str(line: &mut Vec<u8>, text: &str) {
     // Every byte looked at, no early exit: the compiler then checks many at a time.
     let plain = text.bytes().fold(true, |plain, byte| {
         plain & (byte >= 0x20) & (byte != b'"') & (byte != b'\\')
