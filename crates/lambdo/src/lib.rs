@@ -48,8 +48,10 @@
 //! - **[Errors](Error)** carry a stable `errorType`; HTTP errors are RFC 9457
 //!   [`Problem`](http::Problem) responses.
 //! - **Observability**: [`run`] installs Lambda's JSON log format for `tracing` (see
-//!   [`logs`]); the [`Metrics`](metrics::Metrics) extractor writes CloudWatch EMF metrics
-//!   at the end of each invocation (see [`metrics`]).
+//!   [`logs`]: also per-invocation sampling and buffering of debug lines); the
+//!   [`Metrics`](metrics::Metrics) extractor writes CloudWatch EMF metrics at the end of
+//!   each invocation (see [`metrics`]); with active tracing, the spans of sampled
+//!   invocations go to X-Ray as subsegments (see [`xray`]).
 //! - **Local mode**: without `AWS_LAMBDA_RUNTIME_API`, [`run`] serves the app on
 //!   `127.0.0.1:3000` (see [`run`]).
 //! - **The runtime**: [`run`] speaks the Lambda Runtime API itself: concurrent
