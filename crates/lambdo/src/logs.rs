@@ -563,9 +563,12 @@ impl FilterSetting {
     }
 }
 
+/// A layer installed beside the log layer (the X-Ray tracer), from the registry up.
+pub(crate) type Tracer = Box<dyn Layer<tracing_subscriber::Registry> + Send + Sync>;
+
 /// Installs lambdo's default subscriber unless the program has one: JSON in Lambda,
-/// text locally, as `AWS_LAMBDA_LOG_FORMAT` may override.
-pub(crate) fn install_default(in_lambda: bool) {
+/// text locally, as `AWS_LAMBDA_LOG_FORMAT` may override; `tracer` beside it.
+pub(crate) fn install_default(in_lambda: bool, tracer: Option<Tracer>) {
     use tracing_subscriber::prelude::*;
     let json = match std::env::var("AWS_LAMBDA_LOG_FORMAT") {
         Ok(format) => format.eq_ignore_ascii_case("json"),
@@ -574,14 +577,13 @@ pub(crate) fn install_default(in_lambda: bool) {
     let setting = FilterSetting::from_env();
     // A program (or a test) that installed its own subscriber keeps it: `try_init`
     // fails then, and that is fine.
+    // Global filters (a level, directives) filter for every layer, whatever their order:
+    // the tracer sits right on the registry, so its type need not name the others.
+    let registry = tracing_subscriber::registry();
     if json {
-        // X-Ray's subsegments per record need the records' spans.
-        #[cfg(feature = "xray")]
-        let xray = Some(crate::xray::XRayLayer::from_env()).filter(|xray| in_lambda && xray.is_on());
-        #[cfg(not(feature = "xray"))]
-        let xray: Option<tracing_subscriber::layer::Identity> = None;
         let layer = JsonLogLayer::stdout();
-        let layer = if xray.is_some() {
+        // A tracer's subsegments per record need the records' spans.
+        let layer = if tracer.is_some() {
             layer
         } else {
             layer.without_record_spans()
@@ -593,19 +595,12 @@ pub(crate) fn install_default(in_lambda: bool) {
             ),
             (setting, _) => (setting, layer),
         };
-        let _ = tracing_subscriber::registry()
-            .with(filter.layer())
-            .with(layer)
-            .with(xray)
-            .try_init();
+        let _ = registry.with(tracer).with(filter.layer()).with(layer).try_init();
     } else {
         let text = tracing_subscriber::fmt::layer()
             .with_ansi(!in_lambda)
             .with_writer(std::io::stderr);
-        let _ = tracing_subscriber::registry()
-            .with(setting.layer())
-            .with(text)
-            .try_init();
+        let _ = registry.with(tracer).with(setting.layer()).with(text).try_init();
     }
 }
 

@@ -45,12 +45,24 @@ use outgoing::Outgoing;
 /// ```
 pub async fn run(function: Function) -> Result<(), BoxError> {
     let function = function.served();
-    crate::logs::install_default(std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some());
+    install_subscriber(std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some());
     if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some() {
         run_on_lambda(function).await
     } else {
         serve_locally(function).await
     }
+}
+
+/// Installs lambdo's default subscriber (see [`crate::logs`]), with the X-Ray tracer in
+/// Lambda when the daemon's address is set.
+fn install_subscriber(in_lambda: bool) {
+    #[cfg(feature = "xray")]
+    let tracer = Some(crate::xray::XRayLayer::from_env())
+        .filter(|xray| in_lambda && xray.is_on())
+        .map(|xray| Box::new(xray) as crate::logs::Tracer);
+    #[cfg(not(feature = "xray"))]
+    let tracer = None;
+    crate::logs::install_default(in_lambda, tracer);
 }
 
 #[cfg(feature = "local")]
@@ -94,7 +106,7 @@ async fn serve_locally(_function: Function) -> Result<(), BoxError> {
 pub async fn fail_init(error: impl Into<BoxError>) -> BoxError {
     let error = error.into();
     let in_lambda = std::env::var("AWS_LAMBDA_RUNTIME_API").ok();
-    crate::logs::install_default(in_lambda.is_some());
+    install_subscriber(in_lambda.is_some());
     let error_type = match error.downcast_ref::<crate::FunctionError>() {
         Some(own) => own.error_type().to_owned(),
         None => "Lambdo.InitError".to_owned(),
