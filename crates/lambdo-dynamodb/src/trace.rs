@@ -17,13 +17,13 @@ pub(crate) async fn traced<R>(
     operation: &'static str,
     call: impl Future<Output = Result<R, TableError>>,
 ) -> Result<R, TableError> {
-    let region = client.config().region().map(|region| region.as_ref().to_owned());
+    let config = client.config();
     let span = tracing::info_span!(
         "DynamoDB",
         aws.service = "DynamoDB",
         aws.operation = operation,
         aws.table_name = table,
-        aws.region = region.as_deref(),
+        aws.region = config.region().map(|region| region.as_ref()),
         error = Empty,
         throttle = Empty,
         fault = Empty,

@@ -2,36 +2,28 @@
 //! scripts/test.sh): a schedule's tick counts every page of the todos table into the
 //! report's metrics, and a table that cannot be read fails the invocation.
 
-use std::sync::{Arc, Mutex};
-
-use lambdo::metrics::MetricsConfig;
-use lambdo_testing::{create_table, moto_config, moto_endpoint, scheduled_event, TestClient};
+use lambdo_testing::{
+    create_table, moto_config, moto_endpoint, scheduled_event, CapturedMetrics, TestClient,
+};
 use nightly_report::{Report, TodoItem};
-use serde_json::Value;
 use uuid::Uuid;
 
 fn dynamodb() -> aws_sdk_dynamodb::Client {
     aws_sdk_dynamodb::Client::new(&moto_config(&moto_endpoint()))
 }
 
-/// The report's function on `table`, its EMF lines captured.
-fn reporter(client: &aws_sdk_dynamodb::Client, table: &str) -> (TestClient, Arc<Mutex<Vec<String>>>) {
-    let lines = Arc::new(Mutex::new(Vec::new()));
-    let sink = Arc::clone(&lines);
-    let config = MetricsConfig::new("lambdo-examples", "nightly-report")
-        .writer(move |line| sink.lock().unwrap().push(line.to_owned()));
+/// The report's function on `table`, its EMF metrics captured.
+fn reporter(client: &aws_sdk_dynamodb::Client, table: &str) -> (TestClient, CapturedMetrics) {
+    let metrics = CapturedMetrics::default();
     let function = nightly_report::app(Report::new(client, table))
-        .metrics(config)
+        .metrics(metrics.config("lambdo-examples", "nightly-report"))
         .into_function();
-    (TestClient::new(function), lines)
+    (TestClient::new(function), metrics)
 }
 
-/// `name`'s value in the captured EMF lines.
-fn metric(lines: &Mutex<Vec<String>>, name: &str) -> Option<f64> {
-    lines.lock().unwrap().iter().find_map(|line| {
-        let emf: Value = serde_json::from_str(line).ok()?;
-        emf.get(name)?.as_f64()
-    })
+/// `name`'s first value in the captured metrics.
+fn metric(metrics: &CapturedMetrics, name: &str) -> Option<f64> {
+    metrics.values(name).first().copied()
 }
 
 #[tokio::test]
@@ -52,20 +44,20 @@ async fn a_tick_counts_every_page_of_the_table() {
             .await
             .unwrap();
     }
-    let (function, lines) = reporter(&client, &table);
+    let (function, metrics) = reporter(&client, &table);
     function
         .invoke(scheduled_event("nightly-report"))
         .await
         .expect("the report ran");
-    assert_eq!(metric(&lines, "TodosDone"), Some(44.0));
-    assert_eq!(metric(&lines, "TodosOpen"), Some(86.0));
-    assert_eq!(metric(&lines, "TodosTotal"), Some(130.0));
+    assert_eq!(metric(&metrics, "TodosDone"), Some(44.0));
+    assert_eq!(metric(&metrics, "TodosOpen"), Some(86.0));
+    assert_eq!(metric(&metrics, "TodosTotal"), Some(130.0));
 }
 
 #[tokio::test]
 async fn a_table_that_cannot_be_read_fails_the_tick() {
     let client = dynamodb();
-    let (function, lines) = reporter(&client, "no-such-table");
+    let (function, metrics) = reporter(&client, "no-such-table");
     let error = function
         .invoke(scheduled_event("nightly-report"))
         .await
@@ -76,5 +68,5 @@ async fn a_table_that_cannot_be_read_fails_the_tick() {
         error.error_message.contains("Requested resource not found"),
         "{error:?}"
     );
-    assert_eq!(metric(&lines, "TodosTotal"), None);
+    assert_eq!(metric(&metrics, "TodosTotal"), None);
 }

@@ -2,38 +2,22 @@
 //! (`LAMBDO_DYNAMODB_ENDPOINT`, started by scripts/test.sh): orders placed over HTTP,
 //! shipped from SQS messages (a bad message failing alone), counted by the schedule.
 
-use std::sync::{Arc, Mutex};
-
-use lambdo::metrics::MetricsConfig;
 use lambdo_testing::{
-    batch_failures, create_table, moto_config, moto_endpoint, scheduled_event, PayloadVersion, SqsBatch,
-    TestClient,
+    batch_failures, create_table, moto_config, moto_endpoint, scheduled_event, CapturedMetrics,
+    PayloadVersion, SqsBatch, TestClient,
 };
 use serde_json::{json, Value};
 use shop::Shop;
 
-/// The shop on a new table, its EMF lines captured.
-async fn shop() -> (TestClient, Arc<Mutex<Vec<String>>>) {
+/// The shop on a new table, its EMF metrics captured.
+async fn shop() -> (TestClient, CapturedMetrics) {
     let client = aws_sdk_dynamodb::Client::new(&moto_config(&moto_endpoint()));
     let table = create_table(&client, "shop-orders", &["id"]).await;
-    let lines = Arc::new(Mutex::new(Vec::new()));
-    let sink = Arc::clone(&lines);
-    let config = MetricsConfig::new("lambdo-examples", "shop")
-        .writer(move |line| sink.lock().unwrap().push(line.to_owned()));
+    let metrics = CapturedMetrics::default();
     let function = shop::app(Shop::new(&client, &table))
-        .metrics(config)
+        .metrics(metrics.config("lambdo-examples", "shop"))
         .into_function();
-    (TestClient::new(function), lines)
-}
-
-/// The values `name` took in the captured EMF lines, in order.
-fn metric(lines: &Mutex<Vec<String>>, name: &str) -> Vec<f64> {
-    lines
-        .lock()
-        .unwrap()
-        .iter()
-        .filter_map(|line| serde_json::from_str::<Value>(line).ok()?.get(name)?.as_f64())
-        .collect()
+    (TestClient::new(function), metrics)
 }
 
 async fn place(client: &TestClient, body: Value) -> (u16, Value) {
@@ -55,7 +39,7 @@ async fn read(client: &TestClient, id: &str) -> (u16, Value) {
 
 #[tokio::test]
 async fn orders_are_placed_shipped_and_counted_by_one_function() {
-    let (client, lines) = shop().await;
+    let (client, metrics) = shop().await;
     let (status, first) = place(&client, json!({"sku": "book", "quantity": 2})).await;
     assert_eq!(status, 201, "{first}");
     assert_eq!(first["status"], "placed");
@@ -74,21 +58,21 @@ async fn orders_are_placed_shipped_and_counted_by_one_function() {
     assert_eq!(status, 200);
     assert_eq!(shipped["status"], "shipped");
     assert_eq!(shipped["carrier"], "DHL");
-    assert_eq!(metric(&lines, "OrdersShipped"), [1.0]);
+    assert_eq!(metrics.values("OrdersShipped"), [1.0]);
 
     // The hourly sweep: one order still waits.
     client
         .invoke(scheduled_event("shop-hourly"))
         .await
         .expect("the sweep ran");
-    assert_eq!(metric(&lines, "OrdersAwaitingShipment"), [1.0]);
+    assert_eq!(metrics.values("OrdersAwaitingShipment"), [1.0]);
     let (_, waiting) = read(&client, second["id"].as_str().unwrap()).await;
     assert_eq!(waiting["status"], "placed");
 }
 
 #[tokio::test]
 async fn bad_orders_and_unknown_ids_are_problems() {
-    let (client, _lines) = shop().await;
+    let (client, _metrics) = shop().await;
     let (status, problem) = place(&client, json!({"sku": "", "quantity": 1})).await;
     assert_eq!(status, 422);
     assert_eq!(problem["pointer"], "/sku");

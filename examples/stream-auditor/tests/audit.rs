@@ -2,10 +2,7 @@
 //! metric each change kind counts in, a malformed image failing its record (and the
 //! rest of its shard), a deletion by time to live told from a client's.
 
-use std::sync::{Arc, Mutex};
-
-use lambdo::metrics::MetricsConfig;
-use lambdo_testing::{batch_failures, DynamoDbStreamBatch, TestClient};
+use lambdo_testing::{batch_failures, CapturedMetrics, DynamoDbStreamBatch, TestClient};
 use serde_json::{json, Value};
 
 fn todo(id: &str, title: &str, completed: bool) -> Value {
@@ -15,44 +12,45 @@ fn todo(id: &str, title: &str, completed: bool) -> Value {
 const A: &str = "0190f1a2-0000-7000-8000-000000000001";
 const B: &str = "0190f1a2-0000-7000-8000-000000000002";
 
-/// The auditor with its EMF lines captured, and the names of the metrics in them.
-fn auditor() -> (TestClient, Arc<Mutex<Vec<String>>>) {
-    let lines = Arc::new(Mutex::new(Vec::new()));
-    let sink = Arc::clone(&lines);
-    let config = MetricsConfig::new("lambdo-examples", "stream-auditor")
-        .writer(move |line| sink.lock().unwrap().push(line.to_owned()));
-    let function = stream_auditor::app().metrics(config).into_function();
-    (TestClient::new(function), lines)
+/// The auditor with its EMF metrics captured.
+fn auditor() -> (TestClient, CapturedMetrics) {
+    let metrics = CapturedMetrics::default();
+    let function = stream_auditor::app()
+        .metrics(metrics.config("lambdo-examples", "stream-auditor"))
+        .into_function();
+    (TestClient::new(function), metrics)
 }
 
-/// Each metric's total over the captured EMF lines, ColdStart aside.
-fn counted(lines: &Mutex<Vec<String>>) -> Vec<(String, f64)> {
-    let mut totals: Vec<(String, f64)> = Vec::new();
-    for line in lines.lock().unwrap().iter() {
-        let emf: Value = serde_json::from_str(line).unwrap();
-        for definition in emf["_aws"]["CloudWatchMetrics"][0]["Metrics"].as_array().unwrap() {
-            let name = definition["Name"].as_str().unwrap().to_owned();
-            if name == "ColdStart" {
-                continue;
-            }
-            // A metric recorded several times in one invocation is an array of values.
-            let value = match &emf[&name] {
-                Value::Array(values) => values.iter().map(|value| value.as_f64().unwrap()).sum(),
-                value => value.as_f64().unwrap(),
-            };
-            match totals.iter_mut().find(|(known, _)| *known == name) {
-                Some((_, total)) => *total += value,
-                None => totals.push((name, value)),
-            }
-        }
-    }
-    totals.sort_by(|a, b| a.0.cmp(&b.0));
-    totals
+/// Each metric's total over the captured EMF objects, ColdStart aside.
+fn counted(metrics: &CapturedMetrics) -> Vec<(String, f64)> {
+    let mut names: Vec<String> = metrics
+        .objects()
+        .iter()
+        .flat_map(|emf| {
+            let definitions = emf["_aws"]["CloudWatchMetrics"][0]["Metrics"]
+                .as_array()
+                .unwrap()
+                .clone();
+            definitions
+                .into_iter()
+                .map(|definition| definition["Name"].as_str().unwrap().to_owned())
+        })
+        .filter(|name| name != "ColdStart")
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+        .into_iter()
+        .map(|name| {
+            let total = metrics.values(&name).iter().sum();
+            (name, total)
+        })
+        .collect()
 }
 
 #[tokio::test]
 async fn every_kind_of_change_counts_in_its_metric() {
-    let (client, lines) = auditor();
+    let (client, metrics) = auditor();
     let batch = DynamoDbStreamBatch::new("todos", &["pk", "id"])
         .insert(&todo(A, "buy milk", false))
         .modify(&todo(A, "buy milk", false), &todo(A, "buy milk", true))
@@ -71,12 +69,12 @@ async fn every_kind_of_change_counts_in_its_metric() {
         ("TodosReopened", 1.0),
     ];
     let expected: Vec<(String, f64)> = expected.iter().map(|(name, n)| (name.to_string(), *n)).collect();
-    assert_eq!(counted(&lines), expected);
+    assert_eq!(counted(&metrics), expected);
 }
 
 #[tokio::test]
 async fn an_item_of_another_shape_fails_with_the_rest_of_its_shard() {
-    let (client, _lines) = auditor();
+    let (client, _metrics) = auditor();
     let batch = DynamoDbStreamBatch::new("todos", &["pk", "id"])
         .insert(&todo(A, "buy milk", false))
         .insert(&json!({"pk": "todos", "id": B, "title": 42, "completed": false}))
@@ -89,7 +87,7 @@ async fn an_item_of_another_shape_fails_with_the_rest_of_its_shard() {
 
 #[tokio::test]
 async fn a_deletion_by_time_to_live_is_an_expiry() {
-    let (client, lines) = auditor();
+    let (client, metrics) = auditor();
     let mut event = DynamoDbStreamBatch::new("todos", &["pk", "id"])
         .remove(&todo(A, "old news", true))
         .to_event();
@@ -97,5 +95,5 @@ async fn a_deletion_by_time_to_live_is_an_expiry() {
     event["Records"][0]["userIdentity"] = json!({"type": "Service", "principalId": "dynamodb.amazonaws.com"});
     let answer = client.invoke(event).await.expect("a batch response");
     assert!(batch_failures(&answer).is_empty(), "{answer}");
-    assert_eq!(counted(&lines), [("TodosExpired".to_owned(), 1.0)]);
+    assert_eq!(counted(&metrics), [("TodosExpired".to_owned(), 1.0)]);
 }
