@@ -134,6 +134,9 @@ pub enum Shutdown {
 pub struct Invocation {
     /// The request id the function saw.
     pub request_id: String,
+    /// The trace header it was sent (`Lambda-Runtime-Trace-Id`, X-Ray's
+    /// `Root=…;Parent=…;Sampled=1`); empty if it never was.
+    pub trace_id: String,
     /// Its response or error. Timeouts and crashes are errors, as Lambda reports them:
     /// `Sandbox.Timedout` and `Runtime.ExitError`.
     pub outcome: Outcome,
@@ -206,6 +209,7 @@ impl Emulator {
         let timeout = self.config.timeout;
         let Submitted {
             request_id,
+            trace_id,
             mut taken,
             mut outcome,
         } = match self.api.submit(event, timeout, caller) {
@@ -264,6 +268,7 @@ impl Emulator {
         let taken_at = taken_at.unwrap_or(started);
         Invocation {
             request_id,
+            trace_id,
             outcome,
             cold_start,
             init: cold_start.then(|| taken_at.saturating_duration_since(spawned)),
@@ -434,6 +439,7 @@ fn diagnostic(error_type: &str, message: String) -> Diagnostic {
 fn failed(request_id: &str, error_type: &str, message: String, cold_start: bool) -> Invocation {
     Invocation {
         request_id: request_id.to_owned(),
+        trace_id: String::new(),
         outcome: Outcome::Error(diagnostic(error_type, message)),
         cold_start,
         init: None,

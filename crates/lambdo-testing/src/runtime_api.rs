@@ -138,6 +138,7 @@ pub struct Caller {
 #[derive(Debug)]
 pub(crate) struct Submitted {
     pub(crate) request_id: String,
+    pub(crate) trace_id: String,
     pub(crate) taken: oneshot::Receiver<Instant>,
     pub(crate) outcome: oneshot::Receiver<Reply>,
 }
@@ -311,7 +312,7 @@ impl RuntimeApi {
         );
         let pending = Pending {
             request_id: request_id.clone(),
-            trace_id,
+            trace_id: trace_id.clone(),
             caller,
             event: Bytes::from(serde_json::to_vec(event).expect("events serialize")),
             deadline_ms: self
@@ -329,6 +330,7 @@ impl RuntimeApi {
             .map_err(|_| InvokeError::Stopped)?;
         Ok(Submitted {
             request_id,
+            trace_id,
             taken,
             outcome,
         })

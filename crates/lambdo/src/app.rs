@@ -81,6 +81,8 @@ pub struct App<S = ()> {
     shutdown: ShutdownHooks,
     #[cfg(feature = "http")]
     stream_function_urls: bool,
+    #[cfg(feature = "opentelemetry")]
+    opentelemetry: Option<crate::otel::OpenTelemetry>,
 }
 
 impl<S> App<S>
@@ -105,6 +107,8 @@ where
             shutdown: ShutdownHooks::default(),
             #[cfg(feature = "http")]
             stream_function_urls: false,
+            #[cfg(feature = "opentelemetry")]
+            opentelemetry: None,
         }
     }
 
@@ -636,7 +640,17 @@ where
             #[cfg(feature = "eventbridge")]
             sources.one_of(EventBridge::default);
         }
+        #[cfg(feature = "opentelemetry")]
+        let opentelemetry = self.opentelemetry.map(|otel| {
+            // After the app's own hooks, so that their spans are exported too.
+            let otel = std::sync::Arc::new(otel);
+            let last = std::sync::Arc::clone(&otel);
+            self.shutdown.push(Box::new(move || Box::pin(last.shutdown())));
+            otel
+        });
         let function = Function::new(sources.into_dispatcher(), self.shutdown);
+        #[cfg(feature = "opentelemetry")]
+        let function = function.with_opentelemetry(opentelemetry);
         #[cfg(feature = "metrics")]
         let function = function.with_metrics(self.metrics.unwrap_or_else(MetricsConfig::default_for_app));
         #[cfg(feature = "http")]
@@ -680,6 +694,26 @@ where
     #[cfg(feature = "http")]
     pub fn stream_function_urls(mut self) -> Self {
         self.stream_function_urls = true;
+        self
+    }
+
+    /// Sends every span (the invocation's, each record's, yours, lambdo-dynamodb's AWS
+    /// calls) to `provider`, an OpenTelemetry tracer provider with your exporter,
+    /// instead of X-Ray: see [`crate::otel`] for what lambdo adds to the spans, how the
+    /// invocation's parent is found, and when the provider is flushed.
+    ///
+    /// ```no_run
+    /// use lambdo::otel::opentelemetry_sdk::trace::SdkTracerProvider;
+    ///
+    /// # async fn example() -> Result<(), lambdo::BoxError> {
+    /// let exporter = opentelemetry_otlp::SpanExporter::builder().with_http().build()?;
+    /// let provider = SdkTracerProvider::builder().with_batch_exporter(exporter).build();
+    /// lambdo::App::new(()).opentelemetry(provider).run().await
+    /// # }
+    /// ```
+    #[cfg(feature = "opentelemetry")]
+    pub fn opentelemetry(mut self, provider: opentelemetry_sdk::trace::SdkTracerProvider) -> Self {
+        self.opentelemetry = Some(crate::otel::OpenTelemetry::new(provider));
         self
     }
 

@@ -52,6 +52,9 @@ pub struct Function {
     #[cfg(feature = "http")]
     router: Option<axum::Router>,
     shutdown: ShutdownHooks,
+    /// The tracer provider every span goes to, if the app has one.
+    #[cfg(feature = "opentelemetry")]
+    opentelemetry: Option<Arc<crate::otel::OpenTelemetry>>,
 }
 
 impl std::fmt::Debug for Function {
@@ -74,6 +77,34 @@ impl Function {
             #[cfg(feature = "http")]
             router: None,
             shutdown,
+            #[cfg(feature = "opentelemetry")]
+            opentelemetry: None,
+        }
+    }
+
+    /// The function sending its spans to `opentelemetry`.
+    #[cfg(feature = "opentelemetry")]
+    pub(crate) fn with_opentelemetry(mut self, opentelemetry: Option<Arc<crate::otel::OpenTelemetry>>) -> Self {
+        self.opentelemetry = opentelemetry;
+        self
+    }
+
+    /// The layer [`crate::run`] installs beside the log layer for the app's tracing
+    /// (OpenTelemetry), if it has its own.
+    pub(crate) fn tracer(&self) -> Option<crate::logs::Tracer> {
+        #[cfg(feature = "opentelemetry")]
+        if let Some(otel) = &self.opentelemetry {
+            return Some(otel.layer());
+        }
+        None
+    }
+
+    /// What follows each answer posted to the Runtime API, before the next event is
+    /// asked for: the app's spans are exported (OpenTelemetry).
+    pub(crate) async fn answered(&self) {
+        #[cfg(feature = "opentelemetry")]
+        if let Some(otel) = &self.opentelemetry {
+            otel.flush().await;
         }
     }
 
@@ -182,9 +213,16 @@ impl Function {
             xray_trace_id = tracing::field::Empty,
             cold_start,
             correlation_id = tracing::field::Empty,
+            // OpenTelemetry's span name and kind, recorded only for it.
+            otel.name = tracing::field::Empty,
+            otel.kind = tracing::field::Empty,
         );
         if let Some(trace_id) = &context.xray_trace_id {
             span.record("xray_trace_id", trace_id.as_str());
+        }
+        #[cfg(feature = "opentelemetry")]
+        if let Some(otel) = &self.opentelemetry {
+            otel.open(&span, context, cold_start);
         }
         Invocation {
             logs: crate::logs::InvocationLogs::for_invocation(&context.request_id),

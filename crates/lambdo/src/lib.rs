@@ -51,7 +51,9 @@
 //!   [`logs`]: also per-invocation sampling and buffering of debug lines); the
 //!   [`Metrics`](metrics::Metrics) extractor writes CloudWatch EMF metrics at the end of
 //!   each invocation (see [`metrics`]); with active tracing, the spans of sampled
-//!   invocations go to X-Ray as subsegments (see [`xray`]).
+//!   invocations go to X-Ray as subsegments (see [`xray`]), or every span to the
+//!   OpenTelemetry tracer provider you give `App::opentelemetry` (feature
+//!   `opentelemetry`, see `lambdo::otel`).
 //! - **Local mode**: without `AWS_LAMBDA_RUNTIME_API`, [`run`] serves the app on
 //!   `127.0.0.1:3000` (see [`run`]).
 //! - **The runtime**: [`run`] speaks the Lambda Runtime API itself: concurrent
@@ -62,7 +64,7 @@
 //!
 //! ## Cargo features
 //!
-//! Every feature is on by default. A function that serves one source builds faster
+//! Every feature but `opentelemetry` is on by default. A function that serves one source builds faster
 //! and ships a smaller bootstrap with only what it uses:
 //!
 //! ```toml
@@ -85,6 +87,7 @@
 //! | `authorizer` | [`App::authorizer`], [`authorizer`] | |
 //! | `websocket` | [`App::websocket`], [`websocket`] | |
 //! | `xray` | [`xray`]: spans of sampled invocations as X-Ray subsegments, sent to the daemon | |
+//! | `opentelemetry` (not in `default`) | `App::opentelemetry` and `lambdo::otel`: every span to your OpenTelemetry tracer provider instead of X-Ray | opentelemetry, opentelemetry_sdk, tracing-opentelemetry |
 //!
 //! Always there: [`App::invoke`] (direct invocation), [`App::source`] (your own
 //! sources, see [`source`]), [`batch`], [`logs`], the Runtime API client with
@@ -200,6 +203,8 @@ mod local;
 pub mod logs;
 #[cfg(feature = "metrics")]
 pub mod metrics;
+#[cfg(feature = "opentelemetry")]
+pub mod otel;
 mod records;
 pub mod redact;
 mod runtime;

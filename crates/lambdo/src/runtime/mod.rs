@@ -45,7 +45,7 @@ use outgoing::Outgoing;
 /// ```
 pub async fn run(function: Function) -> Result<(), BoxError> {
     let function = function.served();
-    install_subscriber(std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some());
+    install_subscriber(std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some(), function.tracer());
     if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some() {
         run_on_lambda(function).await
     } else {
@@ -53,15 +53,16 @@ pub async fn run(function: Function) -> Result<(), BoxError> {
     }
 }
 
-/// Installs lambdo's default subscriber (see [`crate::logs`]), with the X-Ray tracer in
-/// Lambda when the daemon's address is set.
-fn install_subscriber(in_lambda: bool) {
+/// Installs lambdo's default subscriber (see [`crate::logs`]), with the app's own
+/// tracer (OpenTelemetry) if it has one, else the X-Ray tracer in Lambda when the
+/// daemon's address is set.
+fn install_subscriber(in_lambda: bool, tracer: Option<crate::logs::Tracer>) {
     #[cfg(feature = "xray")]
-    let tracer = Some(crate::xray::XRayLayer::from_env())
-        .filter(|xray| in_lambda && xray.is_on())
-        .map(|xray| Box::new(xray) as crate::logs::Tracer);
-    #[cfg(not(feature = "xray"))]
-    let tracer = None;
+    let tracer = tracer.or_else(|| {
+        Some(crate::xray::XRayLayer::from_env())
+            .filter(|xray| in_lambda && xray.is_on())
+            .map(|xray| Box::new(xray) as crate::logs::Tracer)
+    });
     crate::logs::install_default(in_lambda, tracer);
 }
 
@@ -106,7 +107,7 @@ async fn serve_locally(_function: Function) -> Result<(), BoxError> {
 pub async fn fail_init(error: impl Into<BoxError>) -> BoxError {
     let error = error.into();
     let in_lambda = std::env::var("AWS_LAMBDA_RUNTIME_API").ok();
-    install_subscriber(in_lambda.is_some());
+    install_subscriber(in_lambda.is_some(), None);
     let error_type = match error.downcast_ref::<crate::FunctionError>() {
         Some(own) => own.error_type().to_owned(),
         None => "Lambdo.InitError".to_owned(),
@@ -285,6 +286,7 @@ async fn worker(function: Function, lambda: Arc<Lambda>) -> String {
             }
             Err(error) => return error.to_string(),
         }
+        function.answered().await;
     }
 }
 
