@@ -79,7 +79,10 @@ fn ids(invocation: &Invocation) -> (String, String) {
             .find_map(|part| part.strip_prefix(name))
             .unwrap_or_else(|| panic!("{name} in {}", invocation.trace_id))
     };
-    let root = field("Root=").strip_prefix("1-").expect("version 1").replace('-', "");
+    let root = field("Root=")
+        .strip_prefix("1-")
+        .expect("version 1")
+        .replace('-', "");
     (root, field("Parent=").to_owned())
 }
 
@@ -110,22 +113,54 @@ async fn the_example_exports_each_invocations_spans_before_it_takes_the_next_eve
     let authorize = named(&first, "authorize");
     let (trace_id, parent) = ids(&charged);
     assert_eq!(invocation["traceId"], trace_id.as_str(), "{invocation}");
-    assert_eq!(invocation["parentSpanId"], parent.as_str(), "joins Lambda's X-Ray trace");
+    assert_eq!(
+        invocation["parentSpanId"],
+        parent.as_str(),
+        "joins Lambda's X-Ray trace"
+    );
     assert_eq!(invocation["kind"], SERVER, "{invocation}");
-    assert_eq!(attribute(invocation, "faas.invocation_id"), json!({"stringValue": charged.request_id}));
-    assert_eq!(attribute(invocation, "faas.coldstart"), json!({"boolValue": true}));
-    assert_eq!(attribute(invocation, "faas.name"), json!({"stringValue": "charges"}));
+    assert_eq!(
+        attribute(invocation, "faas.invocation_id"),
+        json!({"stringValue": charged.request_id})
+    );
+    assert_eq!(
+        attribute(invocation, "faas.coldstart"),
+        json!({"boolValue": true})
+    );
+    assert_eq!(
+        attribute(invocation, "faas.name"),
+        json!({"stringValue": "charges"})
+    );
     let arn = attribute(invocation, "cloud.resource_id");
-    assert!(arn["stringValue"].as_str().unwrap().ends_with(":function:charges"), "{arn}");
+    assert!(
+        arn["stringValue"]
+            .as_str()
+            .unwrap()
+            .ends_with(":function:charges"),
+        "{arn}"
+    );
     assert_eq!(authorize["traceId"], trace_id.as_str());
-    assert_eq!(authorize["parentSpanId"], invocation["spanId"], "the user's span under lambdo's");
+    assert_eq!(
+        authorize["parentSpanId"], invocation["spanId"],
+        "the user's span under lambdo's"
+    );
     assert_eq!(attribute(authorize, "customer"), json!({"stringValue": "c-1"}));
     let (start, end) = (
-        invocation["startTimeUnixNano"].as_str().unwrap().parse::<u128>().unwrap(),
-        invocation["endTimeUnixNano"].as_str().unwrap().parse::<u128>().unwrap(),
+        invocation["startTimeUnixNano"]
+            .as_str()
+            .unwrap()
+            .parse::<u128>()
+            .unwrap(),
+        invocation["endTimeUnixNano"]
+            .as_str()
+            .unwrap()
+            .parse::<u128>()
+            .unwrap(),
     );
     assert!(start < end, "{invocation}");
-    assert!(invocation.get("status").is_none_or(|status| status.get("code").is_none_or(|code| code != STATUS_ERROR)));
+    assert!(invocation
+        .get("status")
+        .is_none_or(|status| status.get("code").is_none_or(|code| code != STATUS_ERROR)));
 
     // The failed invocation: its span's status is the error, in its own trace.
     let second = spans_within(&mut received, Duration::from_secs(5)).await;
@@ -137,9 +172,16 @@ async fn the_example_exports_each_invocations_spans_before_it_takes_the_next_eve
     assert_eq!(attribute(failed, "faas.coldstart"), json!({"boolValue": false}));
     let failure = failed["events"]
         .as_array()
-        .and_then(|events| events.iter().find(|event| attribute(event, "error_type").is_object()))
+        .and_then(|events| {
+            events
+                .iter()
+                .find(|event| attribute(event, "error_type").is_object())
+        })
         .unwrap_or_else(|| panic!("the failure's log line as an event: {failed}"));
-    assert_eq!(attribute(failure, "error_type"), json!({"stringValue": "Lambdo.HandlerError"}));
+    assert_eq!(
+        attribute(failure, "error_type"),
+        json!({"stringValue": "Lambdo.HandlerError"})
+    );
     emulator.stop().await;
 }
 
@@ -167,7 +209,10 @@ async fn a_missing_collector_fails_no_invocation_and_is_said_once() {
         .collect();
     assert_eq!(warnings.len(), 1, "{warnings:#?}");
     assert!(
-        warnings[0]["message"].as_str().unwrap().contains("could not be exported"),
+        warnings[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("could not be exported"),
         "{warnings:#?}"
     );
 }

@@ -61,5 +61,9 @@ async fn main() -> Result<(), lambdo::BoxError> {
         .build();
     // Each invocation's spans join the X-Ray trace of its `Lambda-Runtime-Trace-Id`.
     opentelemetry::global::set_text_map_propagator(opentelemetry_aws::trace::XrayPropagator::new());
-    lambdo::App::new(()).invoke(charge).opentelemetry(provider).run().await
+    lambdo::App::new(())
+        .invoke(charge)
+        .opentelemetry(provider)
+        .run()
+        .await
 }

@@ -84,7 +84,10 @@ impl Function {
 
     /// The function sending its spans to `opentelemetry`.
     #[cfg(feature = "opentelemetry")]
-    pub(crate) fn with_opentelemetry(mut self, opentelemetry: Option<Arc<crate::otel::OpenTelemetry>>) -> Self {
+    pub(crate) fn with_opentelemetry(
+        mut self,
+        opentelemetry: Option<Arc<crate::otel::OpenTelemetry>>,
+    ) -> Self {
         self.opentelemetry = opentelemetry;
         self
     }

@@ -117,7 +117,10 @@ impl OpenTelemetry {
         if self.warned.swap(true, std::sync::atomic::Ordering::Relaxed) {
             tracing::debug!(error, "the OpenTelemetry spans could not be exported");
         } else {
-            tracing::warn!(error, "the OpenTelemetry spans could not be exported (said once; later failures log at debug)");
+            tracing::warn!(
+                error,
+                "the OpenTelemetry spans could not be exported (said once; later failures log at debug)"
+            );
         }
     }
 
@@ -126,7 +129,9 @@ impl OpenTelemetry {
         let provider = self.provider.clone();
         match tokio::task::spawn_blocking(move || provider.shutdown()).await {
             Ok(Ok(())) => {}
-            Ok(Err(error)) => tracing::warn!(error = %error, "the OpenTelemetry provider did not shut down cleanly"),
+            Ok(Err(error)) => {
+                tracing::warn!(error = %error, "the OpenTelemetry provider did not shut down cleanly")
+            }
             Err(error) => tracing::warn!(error = %error, "the OpenTelemetry shutdown did not finish"),
         }
     }

@@ -45,7 +45,10 @@ use outgoing::Outgoing;
 /// ```
 pub async fn run(function: Function) -> Result<(), BoxError> {
     let function = function.served();
-    install_subscriber(std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some(), function.tracer());
+    install_subscriber(
+        std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some(),
+        function.tracer(),
+    );
     if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some() {
         run_on_lambda(function).await
     } else {
