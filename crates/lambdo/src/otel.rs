@@ -31,7 +31,7 @@
 //!
 //! ```no_run
 //! use opentelemetry_otlp::{Protocol, SpanExporter, WithExportConfig};
-//! use opentelemetry_sdk::trace::SdkTracerProvider;
+//! use opentelemetry_sdk::{error::OTelSdkResult, trace::SdkTracerProvider};
 //!
 //! async fn hello(name: lambdo::Json<String>) -> Result<String, lambdo::BoxError> {
 //!     Ok(format!("hello, {}", name.0))
@@ -49,7 +49,7 @@
 use std::sync::Arc;
 
 use opentelemetry::{propagation::Extractor, trace::TracerProvider as _};
-use opentelemetry_sdk::trace::SdkTracerProvider;
+use opentelemetry_sdk::{error::OTelSdkResult, trace::SdkTracerProvider};
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
 use crate::Context;
@@ -104,15 +104,12 @@ impl OpenTelemetry {
         span.set_attribute("cloud.resource_id", context.invoked_function_arn.clone());
     }
 
-    /// Exports the spans that ended (on a blocking thread: the SDK's flush waits, up to
-    /// the exporter's timeout). A failure is a warning the first time, then a debug
-    /// line: a collector that is not there would otherwise add a line per invocation.
+    /// Exports the spans that ended (the SDK's flush waits, up to the exporter's
+    /// timeout). A failure is a warning the first time, then a debug line: a collector
+    /// that is not there would otherwise add a line per invocation.
     pub(crate) async fn flush(&self) {
-        let provider = self.provider.clone();
-        let error = match tokio::task::spawn_blocking(move || provider.force_flush()).await {
-            Ok(Ok(())) => return,
-            Ok(Err(error)) => error.to_string(),
-            Err(error) => error.to_string(),
+        let Err(error) = self.blocking(SdkTracerProvider::force_flush).await else {
+            return;
         };
         if self.warned.swap(true, std::sync::atomic::Ordering::Relaxed) {
             tracing::debug!(error, "the OpenTelemetry spans could not be exported");
@@ -126,13 +123,18 @@ impl OpenTelemetry {
 
     /// Shuts the provider down: what is left is exported.
     pub(crate) async fn shutdown(self: Arc<Self>) {
+        if let Err(error) = self.blocking(SdkTracerProvider::shutdown).await {
+            tracing::warn!(error, "the OpenTelemetry provider did not shut down cleanly");
+        }
+    }
+
+    /// Runs `work` on the provider on a blocking thread (the SDK's calls wait for its
+    /// exporter), so concurrent invocations go on meanwhile.
+    async fn blocking(&self, work: fn(&SdkTracerProvider) -> OTelSdkResult) -> Result<(), String> {
         let provider = self.provider.clone();
-        match tokio::task::spawn_blocking(move || provider.shutdown()).await {
-            Ok(Ok(())) => {}
-            Ok(Err(error)) => {
-                tracing::warn!(error = %error, "the OpenTelemetry provider did not shut down cleanly")
-            }
-            Err(error) => tracing::warn!(error = %error, "the OpenTelemetry shutdown did not finish"),
+        match tokio::task::spawn_blocking(move || work(&provider)).await {
+            Ok(result) => result.map_err(|error| error.to_string()),
+            Err(error) => Err(error.to_string()),
         }
     }
 }

@@ -45,11 +45,9 @@ use outgoing::Outgoing;
 /// ```
 pub async fn run(function: Function) -> Result<(), BoxError> {
     let function = function.served();
-    install_subscriber(
-        std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some(),
-        function.tracer(),
-    );
-    if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some() {
+    let in_lambda = std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some();
+    install_subscriber(in_lambda, function.tracer());
+    if in_lambda {
         run_on_lambda(function).await
     } else {
         serve_locally(function).await
