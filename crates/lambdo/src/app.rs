@@ -703,7 +703,7 @@ where
     /// invocation's parent is found, and when the provider is flushed.
     ///
     /// ```no_run
-    /// use lambdo::otel::opentelemetry_sdk::trace::SdkTracerProvider;
+    /// use opentelemetry_sdk::trace::SdkTracerProvider;
     ///
     /// # async fn example() -> Result<(), lambdo::BoxError> {
     /// let exporter = opentelemetry_otlp::SpanExporter::builder().with_http().build()?;

@@ -22,6 +22,11 @@
 //! - when the function shuts down (SIGTERM in Lambda, local mode stopping), after your
 //!   own shutdown hooks, the provider is shut down, which exports what is left.
 //!
+//! Depend on the versions lambdo builds on (`opentelemetry` and `opentelemetry_sdk`
+//! 0.33, with an exporter of the same release): a provider of another
+//! `opentelemetry_sdk` is another type. lambdo does not re-export them: a re-export
+//! would put their items beside everyone's in the compiler's messages.
+//!
 //! Build the provider with a *batch* exporter (`with_batch_exporter`): a simple
 //! exporter exports on the thread where each span ends, which is the async runtime's.
 //!
@@ -53,12 +58,6 @@ use opentelemetry_sdk::{error::OTelSdkResult, trace::SdkTracerProvider};
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
 use crate::Context;
-
-// The versions lambdo builds on: a provider from another `opentelemetry_sdk` is another
-// type. Depend on the same versions, or use these.
-pub use opentelemetry;
-pub use opentelemetry_sdk;
-pub use tracing_opentelemetry;
 
 /// The tracer provider lambdo's spans go to (see the [module docs](self)).
 #[derive(Debug)]
