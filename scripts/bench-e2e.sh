@@ -1,20 +1,30 @@
 #!/usr/bin/env bash
-# Whole bootstraps as real processes under lambdo-testing's Runtime API, contenders
-# taking turns: lambdo (on a current-thread and on the default multi-threaded Tokio
-# runtime) against `lambda_http::run` with the same axum router and a hand-written
-# `lambda_runtime` SQS consumer, both as users write them (`#[tokio::main]`), and
-# Powertools for AWS Lambda (Python: APIGatewayHttpResolver, BatchProcessor) under
-# awslambdaric (PyPI, into .venv-bench; crates/lambdo-bench/python). Prints the
-# machine's load, then for HTTP API v2 GET, JSON POST and SQS batches of 10: warm CPU
-# per invocation (/proc, median of rounds), cold start (exec → first response) and
-# callgrind instruction counts (cold start, per warm invocation).
+# The end-to-end benchmark (crates/lambdo-bench/src/bin/e2e): release bootstraps as
+# real processes under lambdo-testing's Runtime API, lambdo against hand-written
+# `lambda_runtime`, `lambda_http::run` with the same axum router and Powertools for AWS
+# Lambda (Python, under awslambdaric, from PyPI into .venv-bench), written up as
+# BENCHMARKS.md with its charts in crates/lambdo-bench/charts.
 #
-#   scripts/bench-e2e.sh            the figures of README.md's "Whole bootstraps"
+#   scripts/bench-e2e.sh           the published run (~20 minutes)
+#   scripts/bench-e2e.sh --tiny    one small round that shows every part works (CI;
+#                                  debug builds, a report in a temporary folder)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-cargo build --release --locked -p lambdo-bench --bins
-bin="${CARGO_TARGET_DIR:-target}/release"
+target="${CARGO_TARGET_DIR:-target}"
+tiny=false
+[[ "${1:-}" == --tiny ]] && tiny=true
+
+profile=(--release)
+bin="$target/release"
+if $tiny; then
+  profile=()
+  bin="$target/debug"
+fi
+# Two builds: lambdo-bench-minimal alone, so that its lambdo has the features it names
+# (sqs, dynamodb) and not the workspace's union.
+cargo build "${profile[@]}" --locked -p lambdo-bench --bins
+cargo build "${profile[@]}" --locked -p lambdo-bench-minimal --bins
 
 export LAMBDO_BENCH_VENV="${LAMBDO_BENCH_VENV:-$PWD/.venv-bench}"
 requirements=crates/lambdo-bench/python/requirements.txt
@@ -23,23 +33,19 @@ if ! cmp -s "$requirements" "$LAMBDO_BENCH_VENV/requirements.txt"; then
   "$LAMBDO_BENCH_VENV/bin/pip" install --quiet --disable-pip-version-check -r "$requirements"
   cp "$requirements" "$LAMBDO_BENCH_VENV/requirements.txt"
 fi
-powertools="$PWD/crates/lambdo-bench/python/bootstrap-powertools"
 
-one_thread=LAMBDO_BENCH_RUNTIME=current_thread
-http=("$one_thread@$bin/bootstrap-lambdo-http" "$bin/bootstrap-lambdo-http" "$powertools" "$bin/bootstrap-lambda-http")
-sqs=("$one_thread@$bin/bootstrap-lambdo-sqs" "$bin/bootstrap-lambdo-sqs" "POWERTOOLS_HANDLER=sqs@$powertools" "$bin/bootstrap-hand-sqs")
-
-echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
-for workload in http-get http-post sqs10; do
-  contenders=("${http[@]}")
-  [[ "$workload" == sqs10 ]] && contenders=("${sqs[@]}")
-  echo
-  echo "## $workload"
-  "$bin/e2e" warm "$workload" 10000 3 "${contenders[@]}"
-  "$bin/e2e" cold "$workload" 31 "${contenders[@]}"
-  # Instruction counts of the Rust bootstraps (one thread or several makes no
-  # difference to them; Python under callgrind would take the rest of the day).
-  "$bin/e2e" instructions "$workload" "${contenders[1]}" "${contenders[3]}"
-done
-echo
-echo "machine afterwards: load average $(cut -d' ' -f1-3 /proc/loadavg)"
+if $tiny; then
+  out="$(mktemp -d)"
+  trap 'rm -rf "$out"' EXIT
+  "$bin/e2e" --tiny --bins "$bin" --out "$out/BENCHMARKS.md" --charts "$out/charts"
+  # Every section and chart is there (the figures of a tiny round mean nothing).
+  for section in Summary Targets "Cold start" "Warm invocations" "Memory and size" "Batch scaling" Cost; do
+    grep -q "^## $section" "$out/BENCHMARKS.md" || { echo "BENCHMARKS.md lacks '$section'" >&2; exit 1; }
+  done
+  for chart in cold-start warm-cpu batch-scaling; do
+    grep -q "<svg" "$out/charts/$chart.svg" || { echo "no chart $chart" >&2; exit 1; }
+  done
+  echo "the end-to-end benchmark works (tiny round, report in a temporary folder)"
+else
+  "$bin/e2e" --bins "$bin" --out BENCHMARKS.md --charts crates/lambdo-bench/charts
+fi

@@ -82,6 +82,9 @@ step "cargo lambda deploy makes the function template.yaml does (tests/deploy/ch
 PATH="$venv/bin:$PATH" "$venv/bin/python" tests/deploy/check.py template.yaml \
   --deploy order-worker --endpoint "$LAMBDO_DYNAMODB_ENDPOINT"
 
+step "end-to-end benchmark, one tiny round (scripts/bench-e2e.sh --tiny; it never asserts on speed)"
+scripts/bench-e2e.sh --tiny
+
 step "fuzz targets, briefly (scripts/fuzz.sh; long runs: see SECURITY.md)"
 scripts/fuzz.sh --dev 15
 

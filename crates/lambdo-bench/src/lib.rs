@@ -11,20 +11,10 @@
 //! lambdo's per-record handler against the usual hand-written consumer on the
 //! `aws_lambda_events` type of the event.
 
+pub mod api;
 pub mod records;
 
-/// The Tokio runtime a benchmark bootstrap runs on: what `#[tokio::main]` builds, or
-/// with `LAMBDO_BENCH_RUNTIME=current_thread` what
-/// `#[tokio::main(flavor = "current_thread")]` builds.
-pub fn tokio_runtime() -> tokio::runtime::Runtime {
-    let current_thread = std::env::var("LAMBDO_BENCH_RUNTIME").is_ok_and(|flavor| flavor == "current_thread");
-    let mut builder = if current_thread {
-        tokio::runtime::Builder::new_current_thread()
-    } else {
-        tokio::runtime::Builder::new_multi_thread()
-    };
-    builder.enable_all().build().expect("a Tokio runtime")
-}
+pub use lambdo_bench_minimal::tokio_runtime;
 
 use axum::{extract::Path, routing::get, Router};
 use bytes::Bytes;
@@ -57,29 +47,9 @@ fn todo(id: u64) -> Todo {
     }
 }
 
-/// A todo to create, as `POST /todos` takes it.
-#[derive(Debug, serde::Deserialize)]
-pub struct NewTodo {
-    /// What to do.
-    pub title: String,
-}
-
-async fn create_todo(
-    axum::Json(new): axum::Json<NewTodo>,
-) -> (http::StatusCode, axum::Json<serde_json::Value>) {
-    let created = serde_json::json!({"id": 7, "title": new.title, "completed": false});
-    (http::StatusCode::CREATED, axum::Json(created))
-}
-
 /// The route under test, shared by lambdo and `lambda_http`.
 pub fn router() -> Router {
     Router::new().route("/todos/{id}", get(get_todo))
-}
-
-/// The end-to-end bootstraps' routes: [`router`]'s and `POST /todos` (a JSON body in,
-/// a JSON body out).
-pub fn bootstrap_router() -> Router {
-    router().route("/todos", axum::routing::post(create_todo))
 }
 
 /// A request context like the one the Runtime API gives; with a sampled X-Ray trace
@@ -114,11 +84,6 @@ impl Default for Lambdo {
 }
 
 impl Lambdo {
-    /// The function a bootstrap runs: [`bootstrap_router`]'s routes.
-    pub fn bootstrap_function() -> lambdo::Function {
-        lambdo::App::new(()).http(bootstrap_router()).into_function()
-    }
-
     /// Event bytes → response bytes.
     pub async fn handle(&self, event: &Bytes) -> Vec<u8> {
         // lambdo's runtime layer takes the invocation body as the Runtime API client

@@ -27,24 +27,13 @@ use std::{borrow::Cow, future::Future, pin::pin, task::Poll};
 
 use bytes::Bytes;
 use lambda_runtime::{Context, LambdaEvent};
-use lambdo::{dynamodb::Change, kinesis::Record, sns::Notification, sqs::Message, App};
+use lambdo::{kinesis::Record, sns::Notification, App};
+pub use lambdo_bench_minimal::{accept, Order};
 use lambdo_testing::{DynamoDbStreamBatch, KinesisBatch, SqsBatch};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use serde_json::value::RawValue;
 
 use crate::context;
-
-/// The payload every consumer decodes.
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Order {
-    /// An id like `o-17`.
-    pub order_id: String,
-    /// Zero fails the record.
-    pub quantity: u32,
-    /// Free text, with characters JSON escapes.
-    pub note: String,
-}
 
 /// A batch of `records` orders from a standard queue, every tenth with quantity 0;
 /// each message carries SQS's four system attributes and two string message attributes
@@ -55,13 +44,6 @@ pub fn order_batch(records: usize) -> Bytes {
         .message_attribute("correlationId", "5f0e8c1a-5d7e-4a8b-9c1d-2e3f4a5b6c7d");
     let batch = (0..records).fold(queue, |batch, n| batch.message(&order(n, u32::from(n % 10 != 0))));
     to_bytes(&batch.to_event())
-}
-
-fn accept(order: &Order) -> Result<(), String> {
-    if order.quantity == 0 {
-        return Err(format!("order {} has no quantity", order.order_id));
-    }
-    Ok(())
 }
 
 /// A Kinesis record's data (JSON bytes) decoded as an order and accepted.
@@ -105,19 +87,8 @@ fn to_bytes(event: &serde_json::Value) -> Bytes {
     serde_json::to_vec(event).expect("serializable").into()
 }
 
-async fn on_message(message: Message<Order>) -> Result<(), String> {
-    accept(&message.body)
-}
-
 async fn on_kinesis(record: Record<Order>) -> Result<(), String> {
     accept(&record.data)
-}
-
-async fn on_change(change: Change<Order>) -> Result<(), String> {
-    match change {
-        Change::Insert { new } | Change::Modify { new, .. } => accept(&new),
-        Change::Remove { .. } => Ok(()),
-    }
 }
 
 async fn on_notification(notification: Notification<Order>) -> Result<(), String> {
@@ -133,7 +104,7 @@ pub struct LambdoRecords {
 impl LambdoRecords {
     /// `App::sqs` with a `Message<Order>` handler.
     pub fn sqs() -> Self {
-        Self::of(App::new(()).sqs(on_message))
+        Self::of(lambdo_bench_minimal::sqs_app())
     }
 
     /// `App::kinesis` with a `Record<Order>` handler.
@@ -143,7 +114,7 @@ impl LambdoRecords {
 
     /// `App::dynamodb_stream` with a `Change<Order>` handler.
     pub fn dynamodb() -> Self {
-        Self::of(App::new(()).dynamodb_stream(on_change))
+        Self::of(lambdo_bench_minimal::dynamodb_app())
     }
 
     /// `App::sns` with a `Notification<Order>` handler.
@@ -428,7 +399,9 @@ pub fn hand_written_dynamodb(event: &[u8]) -> Vec<u8> {
     as_lambda_runtime(event, on_dynamodb_event)
 }
 
-async fn on_dynamodb_event(
+/// The hand-written DynamoDB Streams consumer's handler, as it is given to
+/// `lambda_runtime::run`.
+pub async fn on_dynamodb_event(
     event: LambdaEvent<DynamoDbEvent>,
 ) -> Result<DynamoDbEventResponse, lambda_runtime::Error> {
     let mut response = DynamoDbEventResponse::default();

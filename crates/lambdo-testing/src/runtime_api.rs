@@ -96,6 +96,8 @@ struct Shared {
     extensions: Mutex<Vec<Extension>>,
     /// Set when the environment shuts down: extensions' `event/next` answer `SHUTDOWN`.
     shutting_down: tokio::sync::watch::Sender<bool>,
+    /// When the function first asked for an invocation: the end of its init phase.
+    first_poll: std::sync::OnceLock<Instant>,
 }
 
 #[derive(Debug, Clone)]
@@ -170,6 +172,7 @@ impl RuntimeApi {
             fixed_deadline_ms: Mutex::new(None),
             extensions: Mutex::new(Vec::new()),
             shutting_down: tokio::sync::watch::channel(false).0,
+            first_poll: std::sync::OnceLock::new(),
         });
         let router = Router::new()
             .route("/2018-06-01/runtime/invocation/next", get(next_invocation))
@@ -263,6 +266,19 @@ impl RuntimeApi {
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v))
         .collect()
+    }
+
+    /// When the function first called `/next`: the end of its init phase, as Lambda
+    /// reports it (`Init Duration`). `None` until it does.
+    ///
+    /// ```
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let api = lambdo_testing::RuntimeApi::start().await.unwrap();
+    /// assert!(api.first_poll().is_none());
+    /// # });
+    /// ```
+    pub fn first_poll(&self) -> Option<Instant> {
+        self.shared.first_poll.get().copied()
     }
 
     /// Queues `event` for the function's next poll and waits for its answer.
@@ -391,6 +407,7 @@ impl Drop for RuntimeApi {
 }
 
 async fn next_invocation(State(shared): State<Arc<Shared>>) -> Response {
+    let _ = shared.first_poll.set(Instant::now());
     let pending = {
         let mut queue = shared.next.lock().await;
         loop {

@@ -244,3 +244,32 @@ async fn the_trace_id_reaches_the_sdk_variable() {
     assert!(first.starts_with("Root=1-"), "{first}");
     assert_ne!(first, second, "each invocation has its own trace");
 }
+
+/// The Runtime API marks the end of the init phase (Lambda's `Init Duration`): the
+/// process's first `/next`; later polls leave it.
+#[tokio::test]
+async fn the_first_poll_ends_the_init_phase() {
+    let api = lambdo_testing::RuntimeApi::start().await.unwrap();
+    assert!(api.first_poll().is_none());
+    let spawned = std::time::Instant::now();
+    let mut process = tokio::process::Command::new(env!("CARGO_BIN_EXE_lambdo-test-function"))
+        .envs(api.lambda_env("poller"))
+        .stdout(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let first = api
+        .invoke(&json!({"echo": 1}), Duration::from_secs(10))
+        .await
+        .unwrap();
+    assert_eq!(response(&first), &json!(1));
+    let polled = api.first_poll().expect("the process polled");
+    assert!(polled > spawned && polled < std::time::Instant::now());
+    let second = api
+        .invoke(&json!({"echo": 2}), Duration::from_secs(10))
+        .await
+        .unwrap();
+    assert_eq!(response(&second), &json!(2));
+    assert_eq!(api.first_poll(), Some(polled));
+    process.kill().await.unwrap();
+}
