@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs beyond a Rust toolchain: rustfmt and clippy (via
 # rustup, when missing), cargo-deny, cargo-fuzz and cargo-hack (crates.io, into .tools or
-# $LAMBDO_TOOLS; libFuzzer needs a C++ compiler, from Debian when missing), Python 3
-# with venv (Debian packages, when missing), and the Python tools of
+# $LAMBDO_TOOLS; libFuzzer needs a C++ compiler, from Debian when missing), valgrind and
+# Python 3 with venv (Debian packages, when missing), and the Python tools of
 # requirements-dev.txt in a project venv (default: .venv, or $LAMBDO_VENV). Re-running is cheap: the venv is rebuilt only when
 # requirements-dev.txt changed.
 set -euo pipefail
@@ -22,6 +22,8 @@ apt_install() {
 }
 command -v python3 >/dev/null || apt_install python3 python3-venv
 command -v c++ >/dev/null || apt_install g++
+# The end-to-end benchmark's round in the suite counts instructions with callgrind.
+command -v valgrind >/dev/null || apt_install valgrind
 # Debian's python3 has the venv module but not ensurepip, which creating a venv needs.
 python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || apt_install python3-venv
 

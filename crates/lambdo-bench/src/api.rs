@@ -150,34 +150,34 @@ pub async fn on_http_event(
     let path = request.raw_path.as_deref().unwrap_or_default();
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     let body = request.body.as_deref().unwrap_or_default();
-    let id = |segment: &str| segment.parse::<u64>().ok();
-    let answer = match (method, segments.as_slice()) {
-        (&Method::GET, ["health"]) => json(StatusCode::OK, &serde_json::json!({"ok": true})),
-        (&Method::GET, ["todos"]) => {
+    // The id of `/todos/{id}…` and `/users/{id}`, parsed once; routes that take one
+    // match only when it parses.
+    let id = segments.get(1).and_then(|segment| segment.parse::<u64>().ok());
+    let answer = match (method, segments.as_slice(), id) {
+        (&Method::GET, ["health"], _) => json(StatusCode::OK, &serde_json::json!({"ok": true})),
+        (&Method::GET, ["todos"], _) => {
             let limit = request
                 .query_string_parameters
                 .first("limit")
                 .and_then(|limit| limit.parse().ok());
             json(StatusCode::OK, &list(limit))
         }
-        (&Method::POST, ["todos"]) => {
+        (&Method::POST, ["todos"], _) => {
             serde_json::from_str(body).map(|new| json(StatusCode::CREATED, &created(new)))?
         }
-        (&Method::GET, ["todos", n]) if id(n).is_some() => {
-            json(StatusCode::OK, &todo(id(n).unwrap_or_default()))
+        (&Method::GET, ["todos", _], Some(id)) => json(StatusCode::OK, &todo(id)),
+        (&Method::PUT, ["todos", _], Some(id)) => {
+            serde_json::from_str(body).map(|new| json(StatusCode::OK, &replaced(id, new)))?
         }
-        (&Method::PUT, ["todos", n]) if id(n).is_some() => serde_json::from_str(body)
-            .map(|new| json(StatusCode::OK, &replaced(id(n).unwrap_or_default(), new)))?,
-        (&Method::PATCH, ["todos", n]) if id(n).is_some() => serde_json::from_str(body)
-            .map(|patch| json(StatusCode::OK, &patched(id(n).unwrap_or_default(), patch)))?,
-        (&Method::DELETE, ["todos", n]) if id(n).is_some() => empty(StatusCode::NO_CONTENT),
-        (&Method::GET, ["todos", n, "comments"]) if id(n).is_some() => json(StatusCode::OK, &comments()),
-        (&Method::POST, ["todos", n, "comments"]) if id(n).is_some() => {
+        (&Method::PATCH, ["todos", _], Some(id)) => {
+            serde_json::from_str(body).map(|patch| json(StatusCode::OK, &patched(id, patch)))?
+        }
+        (&Method::DELETE, ["todos", _], Some(_)) => empty(StatusCode::NO_CONTENT),
+        (&Method::GET, ["todos", _, "comments"], Some(_)) => json(StatusCode::OK, &comments()),
+        (&Method::POST, ["todos", _, "comments"], Some(_)) => {
             serde_json::from_str::<Comment>(body).map(|comment| json(StatusCode::CREATED, &comment))?
         }
-        (&Method::GET, ["users", n]) if id(n).is_some() => {
-            json(StatusCode::OK, &user(id(n).unwrap_or_default()))
-        }
+        (&Method::GET, ["users", _], Some(id)) => json(StatusCode::OK, &user(id)),
         _ => empty(StatusCode::NOT_FOUND),
     };
     Ok(answer)

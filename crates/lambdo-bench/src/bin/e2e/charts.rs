@@ -44,18 +44,7 @@ pub(crate) fn write(run: &Run, folder: &Path) -> Result<Vec<PathBuf>, Error> {
         &cold,
         "Cold start: exec → first response (median, log scale)",
         "ms",
-        |figures| {
-            Some(
-                crate::measure::spread(
-                    &figures
-                        .cold
-                        .iter()
-                        .map(|cold| cold.first_response_ms)
-                        .collect::<Vec<_>>(),
-                )
-                .0,
-            )
-        },
+        |figures| Some(figures.cold(|cold| cold.first_response_ms).0),
     )?;
     let warm = folder.join("warm-cpu.svg");
     bars(
@@ -64,9 +53,7 @@ pub(crate) fn write(run: &Run, folder: &Path) -> Result<Vec<PathBuf>, Error> {
         &warm,
         "Warm invocation: CPU time (median, log scale)",
         "µs",
-        |figures| {
-            Some(crate::measure::spread(&figures.warm.iter().map(|warm| warm.cpu_us).collect::<Vec<_>>()).0)
-        },
+        |figures| Some(figures.warm(|warm| warm.cpu_us).0),
     )?;
     let scaling = folder.join("batch-scaling.svg");
     batch_scaling(run, &scaling)?;
@@ -163,8 +150,7 @@ fn batch_scaling(run: &Run, path: &Path) -> Result<(), Error> {
             continue;
         }
         for (contender, figures) in workload.contenders.iter().zip(&run.figures[index]) {
-            let cpu =
-                crate::measure::spread(&figures.warm.iter().map(|warm| warm.cpu_us).collect::<Vec<_>>()).0;
+            let cpu = figures.warm(|warm| warm.cpu_us).0;
             if let Some((_, points)) = lines.iter_mut().find(|(kind, _)| *kind == contender.kind) {
                 points.push((workload.records as f64, (cpu / workload.records as f64).max(1e-3)));
             }

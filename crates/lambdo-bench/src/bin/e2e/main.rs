@@ -36,6 +36,18 @@ pub(crate) struct Figures {
     pub(crate) instructions: Option<Instructions>,
 }
 
+impl Figures {
+    /// A cold-start figure: median, lowest, highest.
+    pub(crate) fn cold(&self, pick: fn(&Cold) -> f64) -> (f64, f64, f64) {
+        measure::spread(&self.cold.iter().map(pick).collect::<Vec<_>>())
+    }
+
+    /// A warm-round figure: median, lowest, highest.
+    pub(crate) fn warm(&self, pick: fn(&Warm) -> f64) -> (f64, f64, f64) {
+        measure::spread(&self.warm.iter().map(pick).collect::<Vec<_>>())
+    }
+}
+
 /// The machine's one-minute load average, sampled as the run goes.
 #[derive(Debug, Default)]
 pub(crate) struct Load {
@@ -116,7 +128,7 @@ async fn main() {
         powertools: args.powertools.clone(),
     };
     let workloads = plan::workloads(&settings, &programs);
-    if let Err(missing) = Programs::check(&workloads) {
+    if let Err(missing) = plan::check(&workloads) {
         eprintln!("e2e: {missing} (scripts/bench-e2e.sh builds them)");
         std::process::exit(1);
     }

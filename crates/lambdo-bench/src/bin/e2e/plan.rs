@@ -1,6 +1,6 @@
 //! What the benchmark runs: the workloads, each with its contenders, and how many times.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde_json::Value;
 
@@ -27,15 +27,8 @@ pub(crate) struct Contender {
     pub(crate) program: PathBuf,
     /// Variables the process gets besides the Lambda environment.
     pub(crate) env: Vec<(String, String)>,
-}
-
-impl Contender {
     /// The bootstrap's size on disk (release builds are stripped); none for Python.
-    pub(crate) fn size(&self) -> Option<u64> {
-        (self.kind != Kind::Powertools)
-            .then(|| std::fs::metadata(&self.program).map(|meta| meta.len()).ok())
-            .flatten()
-    }
+    pub(crate) size: Option<u64>,
 }
 
 /// One event, sent to each of its contenders.
@@ -122,6 +115,7 @@ impl Programs {
         Contender {
             kind,
             name: name.to_owned(),
+            size: std::fs::metadata(&program).map(|meta| meta.len()).ok(),
             program,
             env,
         }
@@ -133,22 +127,23 @@ impl Programs {
             name: "Powertools (Python)".to_owned(),
             program: program.clone(),
             env: vec![("POWERTOOLS_HANDLER".to_owned(), handler.to_owned())],
+            size: None,
         })
     }
+}
 
-    /// Every program is there, or the names of those missing.
-    pub(crate) fn check(workloads: &[Workload]) -> Result<(), String> {
-        let missing: Vec<String> = workloads
-            .iter()
-            .flat_map(|workload| &workload.contenders)
-            .filter(|contender| !Path::new(&contender.program).is_file())
-            .map(|contender| contender.program.display().to_string())
-            .collect();
-        if missing.is_empty() {
-            Ok(())
-        } else {
-            Err(format!("missing bootstraps: {}", missing.join(", ")))
-        }
+/// Every program is there, or the names of those missing.
+pub(crate) fn check(workloads: &[Workload]) -> Result<(), String> {
+    let missing: Vec<String> = workloads
+        .iter()
+        .flat_map(|workload| &workload.contenders)
+        .filter(|contender| !contender.program.is_file())
+        .map(|contender| contender.program.display().to_string())
+        .collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("missing bootstraps: {}", missing.join(", ")))
     }
 }
 

@@ -4,7 +4,7 @@
 use std::{fmt::Write as _, path::Path};
 
 use crate::{
-    measure::{spread, Cold, Warm},
+    measure::{Cold, Warm},
     plan::{Contender, Kind, Workload},
     Figures, Run,
 };
@@ -26,11 +26,11 @@ struct Entry<'a> {
 
 impl Entry<'_> {
     fn cold(&self, pick: fn(&Cold) -> f64) -> (f64, f64, f64) {
-        spread(&self.figures.cold.iter().map(pick).collect::<Vec<_>>())
+        self.figures.cold(pick)
     }
 
     fn warm(&self, pick: fn(&Warm) -> f64) -> (f64, f64, f64) {
-        spread(&self.figures.warm.iter().map(pick).collect::<Vec<_>>())
+        self.figures.warm(pick)
     }
 }
 
@@ -276,7 +276,7 @@ fn summary(md: &mut String, run: &Run) {
                 md,
                 &format!("stripped bootstrap, {}", workload.title),
                 &sizes,
-                |entry| entry.contender.size().map(|bytes| bytes as f64 / 1e6),
+                |entry| entry.contender.size.map(|bytes| bytes as f64 / 1e6),
                 |value| format!("{value:.2} MB"),
             );
         }
@@ -327,7 +327,7 @@ fn targets(md: &mut String, run: &Run) {
     let warm: fn(&Entry<'_>) -> Option<f64> = |entry| Some(entry.warm(|warm| warm.cpu_us).0);
     let cold: fn(&Entry<'_>) -> Option<f64> = |entry| Some(entry.cold(|cold| cold.first_response_ms).0);
     let instructions: fn(&Entry<'_>) -> Option<f64> = |entry| entry.figures.instructions.map(|i| i.cold);
-    let size: fn(&Entry<'_>) -> Option<f64> = |entry| entry.contender.size().map(|bytes| bytes as f64);
+    let size: fn(&Entry<'_>) -> Option<f64> = |entry| entry.contender.size.map(|bytes| bytes as f64);
     let rows: Vec<(String, Option<f64>, f64)> = vec![
         (
             "warm CPU, GET ≤ 0.5× hand-written".into(),
@@ -502,7 +502,7 @@ fn memory_table(md: &mut String, run: &Run) {
                 mb(entry.warm(|warm| warm.peak_mb).0),
                 entry
                     .contender
-                    .size()
+                    .size
                     .map_or("–".to_owned(), |bytes| format!("{:.2} MB", bytes as f64 / 1e6)),
             );
         }
